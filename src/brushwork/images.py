@@ -1,0 +1,155 @@
+"""Reading, writing and colour maths for images. Tensors are (1, 3, H, W) RGB floats in 0..1."""
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import BrushworkError
+
+MAX_PIXELS = 100_000_000  # larger inputs are refused as possible decompression bombs
+OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".tif": "TIFF",
+                  ".tiff": "TIFF", ".bmp": "BMP"}
+
+
+def load_image(source, what: str = "image") -> Image.Image:
+    """An RGB Pillow image from a path, bytes or a Pillow image, upright per its EXIF orientation.
+    Grayscale, alpha (composited on white), palette, CMYK and 16-bit inputs become 8-bit RGB."""
+    if isinstance(source, Image.Image):
+        return to_rgb(source)
+    name = "uploaded data" if isinstance(source, (bytes, bytearray)) else str(source)
+    if not isinstance(source, (bytes, bytearray)) and not Path(source).is_file():
+        raise BrushworkError(f"{what} not found: {name}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source) as im:
+                if im.width * im.height > MAX_PIXELS:
+                    raise Image.DecompressionBombError
+                if im.width == 0 or im.height == 0:
+                    raise BrushworkError(f"{what} {name} has zero size")
+                im.load()
+                return to_rgb(ImageOps.exif_transpose(im))
+    except UnidentifiedImageError:
+        raise BrushworkError(f"{what} {name} is not an image Pillow can read") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise BrushworkError(f"{what} {name} is too large (over {MAX_PIXELS:,} pixels): "
+                             f"possible decompression bomb") from None
+    except (OSError, SyntaxError, ValueError) as e:
+        raise BrushworkError(f"{what} {name} is damaged or truncated ({e})") from None
+
+
+def to_rgb(im: Image.Image) -> Image.Image:
+    if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        a = np.asarray(im, dtype=np.float64)
+        top = 65535.0 if im.mode.startswith("I;16") or a.max() > 255 else 255.0
+        im = Image.fromarray(np.clip(a / top * 255 + 0.5, 0, 255).astype(np.uint8))
+    if im.mode == "F":
+        im = Image.fromarray(np.clip(np.asarray(im) * (255 if np.asarray(im).max() <= 1 else 1), 0, 255)
+                             .astype(np.uint8))
+    if im.mode == "P":
+        im = im.convert("RGBA")
+    if im.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        im = im.convert("RGBA")
+        background = Image.new("RGBA", im.size, (255, 255, 255, 255))
+        im = Image.alpha_composite(background, im)
+    return im.convert("RGB")
+
+
+def resize_long(im: Image.Image, long_side: int) -> Image.Image:
+    """`im` scaled so that its longer side is `long_side` pixels (at least 1 px each way)."""
+    scale = long_side / max(im.size)
+    size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
+    return im if size == im.size else im.resize(size, Image.Resampling.LANCZOS)
+
+
+def to_tensor(im: Image.Image, device="cpu") -> torch.Tensor:
+    return torch.from_numpy(np.asarray(im, dtype=np.float32) / 255).permute(2, 0, 1)[None].to(device)
+
+
+def to_image(t: torch.Tensor) -> Image.Image:
+    a = t.detach()[0].clamp(0, 1).mul(255).round().byte().permute(1, 2, 0).cpu().numpy()
+    return Image.fromarray(a)
+
+
+def resize_tensor(t: torch.Tensor, size: tuple) -> torch.Tensor:
+    """(1, 3, h, w) resampled to size (H, W) with antialiasing when shrinking."""
+    if tuple(t.shape[-2:]) == tuple(size):
+        return t
+    return F.interpolate(t, size=size, mode="bicubic", align_corners=False, antialias=True).clamp(0, 1)
+
+
+def check_output_path(path) -> Path:
+    """Fail before any work is done if the output cannot be written."""
+    p = Path(path)
+    if p.suffix.lower() not in OUTPUT_FORMATS:
+        raise BrushworkError(f"cannot write '{p.suffix or p.name}' files: use one of {', '.join(OUTPUT_FORMATS)}")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise BrushworkError(f"output folder does not exist: {parent}")
+    if not os.access(parent, os.W_OK):
+        raise BrushworkError(f"output folder is not writable: {parent}")
+    if p.is_dir():
+        raise BrushworkError(f"output is a folder: {p}")
+    return p
+
+
+def save_image(im: Image.Image, path, quality: int = 95) -> Path:
+    """Write atomically: a temporary file beside the target, renamed into place when complete."""
+    p = check_output_path(path)
+    fmt = OUTPUT_FORMATS[p.suffix.lower()]
+    fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.stem}.", suffix=p.suffix)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            im.save(f, format=fmt, **({"quality": quality} if fmt in ("JPEG", "WEBP") else {}))
+        os.replace(tmp, p)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return p
+
+
+# --- colour ---------------------------------------------------------------------------------
+_RGB2YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]])
+
+
+def rgb_to_yiq(t: torch.Tensor) -> torch.Tensor:
+    return torch.einsum("ij,bjhw->bihw", _RGB2YIQ.to(t), t)
+
+
+def yiq_to_rgb(t: torch.Tensor) -> torch.Tensor:
+    return torch.einsum("ij,bjhw->bihw", torch.linalg.inv(_RGB2YIQ).to(t), t)
+
+
+def keep_luminance(stylised: torch.Tensor, content: torch.Tensor) -> torch.Tensor:
+    """The stylised image's luminance with the content's chrominance (original colours)."""
+    content = resize_tensor(content, stylised.shape[-2:])
+    yiq = torch.cat([rgb_to_yiq(stylised)[:, :1], rgb_to_yiq(content)[:, 1:]], 1)
+    return yiq_to_rgb(yiq).clamp(0, 1)
+
+
+def match_colour(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """`source` with its pixels' mean and covariance moved to the target's (a linear colour
+    transfer, Gatys et al. 2016, "Preserving Color in Neural Artistic Style Transfer")."""
+    def stats(t):
+        px = t[0].reshape(3, -1).double()
+        mu = px.mean(1, keepdim=True)
+        cov = torch.cov(px) + 1e-5 * torch.eye(3, dtype=px.dtype)
+        return px, mu, cov
+
+    def sqrtm(m, inverse=False):
+        vals, vecs = torch.linalg.eigh(m)
+        vals = vals.clamp_min(1e-8).pow(-0.5 if inverse else 0.5)
+        return vecs @ torch.diag(vals) @ vecs.T
+
+    px, mu_s, cov_s = stats(source)
+    _, mu_t, cov_t = stats(target)
+    out = sqrtm(cov_t) @ sqrtm(cov_s, inverse=True) @ (px - mu_s) + mu_t
+    return out.reshape(source.shape).to(source.dtype).clamp(0, 1)

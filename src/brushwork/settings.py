@@ -1,0 +1,163 @@
+"""One settings object for the library, the CLI and the web service.
+
+Every field carries its help text (and choices, where they are fixed) in its metadata, so
+the CLI flags, the web form and the docs are generated from this one table.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field, fields
+from typing import Optional
+
+from .errors import BrushworkError
+
+
+def _f(default, help, choices=None, group="style", **kw):
+    meta = {"help": help, "group": group}
+    if choices:
+        meta["choices"] = tuple(choices)
+    return field(default=default, metadata=meta, **kw)
+
+
+MAX_SIZE = 8192  # long side in pixels; a hard ceiling above the memory check
+
+
+@dataclass(frozen=True)
+class Settings:
+    # --- network -----------------------------------------------------------------------
+    backbone: str = _f("efficientnet-lite0", "Feature network (see `brushwork backbones`).", group="network")
+    weights: Optional[str] = _f(None, "Weights file to use instead of the cached/packaged one.", group="network")
+    pooling: str = _f("max", "Pooling in VGG networks: max or avg (avg gives smoother results).",
+                      ["max", "avg"], group="network")
+    device: str = _f("auto", "Where to compute: auto picks CUDA when present.", ["auto", "cpu", "cuda"],
+                     group="network")
+    # --- losses --------------------------------------------------------------------------
+    content_layers: Optional[tuple] = _f(None, "Content layers, comma separated (default: the backbone's).")
+    style_layers: Optional[tuple] = _f(None, "Style layers, comma separated (default: the backbone's).")
+    style_layer_weights: Optional[tuple] = _f(None, "Weight of each style layer, comma separated (default: equal).")
+    content_weight: float = _f(1.0, "alpha: weight of the content loss.")
+    style_weight: float = _f(1000.0, "beta: weight of the style loss.")
+    tv_weight: float = _f(1.0, "Total-variation weight: smooths high-frequency noise (0 turns it off).")
+    style_loss: str = _f("gram+moments", "Style statistic: gram (Gatys), moments (mean and std per channel) "
+                         "or gram+moments.", ["gram", "moments", "gram+moments"])
+    loss_normalisation: str = _f("relative", "relative: each layer's loss is divided by its target's size, so "
+                                 "weights carry across backbones and sizes; classic: Gram/(C*H*W) and mean "
+                                 "squared error as in the original papers.", ["relative", "classic"])
+    style_blend: Optional[tuple] = _f(None, "Blend weight of each style image, comma separated (default: equal).")
+    style_scale: float = _f(1.0, "Size of the style image relative to the output (bigger = larger strokes).")
+    # --- optimisation --------------------------------------------------------------------
+    iterations: int = _f(300, "Optimisation steps in total (split over the scales).", group="optimiser")
+    optimizer: str = _f("adam", "Optimiser.", ["adam", "lbfgs"], group="optimiser")
+    learning_rate: float = _f(0.02, "Adam step size (pixels are in 0..1) or L-BFGS step length.", group="optimiser")
+    adam_beta1: float = _f(0.9, "Adam beta1.", group="optimiser")
+    adam_beta2: float = _f(0.999, "Adam beta2.", group="optimiser")
+    init: str = _f("content", "Starting image: content, noise, mix (noise_ratio of noise into the content), "
+                   "or file (init_image).", ["content", "noise", "mix", "file"], group="optimiser")
+    init_image: Optional[str] = _f(None, "Starting image file when init is 'file'.", group="optimiser")
+    noise_ratio: float = _f(0.1, "Share of noise in the 'mix' starting image (0..1).", group="optimiser")
+    seed: int = _f(0, "Random seed: the same seed and settings give the same image.", group="optimiser")
+    scales: int = _f(0, "Coarse-to-fine levels (1 = single scale, 0 = automatic from the size).", group="optimiser")
+    # --- image ---------------------------------------------------------------------------
+    size: int = _f(512, "Long side of the output in pixels.", group="image")
+    preserve_color: str = _f("none", "Keep the content's colours: luminance-only transfer or colour "
+                             "histogram matching of the style to the content.",
+                             ["none", "luminance", "histogram"], group="image")
+    # --- reporting -----------------------------------------------------------------------
+    preview_every: int = _f(10, "Send a preview image to the progress callback every N iterations (0: never).",
+                            group="reporting")
+    snapshot_every: int = _f(0, "Save an intermediate image every N iterations (CLI; 0: never).", group="reporting")
+
+    def replace(self, **changes) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Settings":
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            from .errors import suggest
+            raise BrushworkError(f"unknown setting '{unknown[0]}'" + suggest(unknown[0], known))
+        return cls(**{k: coerce(known[k], v) for k, v in data.items()}).validate()
+
+    def validate(self) -> "Settings":
+        """Raise BrushworkError naming the first nonsense value; return self when all is well."""
+        for f in fields(self):
+            choices = f.metadata.get("choices")
+            value = getattr(self, f.name)
+            if choices and value not in choices:
+                raise BrushworkError(f"{f.name} must be one of {', '.join(choices)}, not '{value}'")
+        for name in ("content_weight", "style_weight", "tv_weight", "noise_ratio"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value < 0:
+                raise BrushworkError(f"{name} must be a non-negative number, not {value}")
+        if self.noise_ratio > 1:
+            raise BrushworkError(f"noise_ratio must be between 0 and 1, not {self.noise_ratio}")
+        for name in ("iterations", "size"):
+            if getattr(self, name) < 1:
+                raise BrushworkError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.size > MAX_SIZE:
+            raise BrushworkError(f"size {self.size} is too large (at most {MAX_SIZE} pixels on the long side)")
+        if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
+            raise BrushworkError(f"learning_rate must be positive, not {self.learning_rate}")
+        if not (0 <= self.adam_beta1 < 1 and 0 <= self.adam_beta2 < 1):
+            raise BrushworkError("adam_beta1 and adam_beta2 must lie in [0, 1)")
+        if not (0.05 <= self.style_scale <= 8):
+            raise BrushworkError(f"style_scale must be between 0.05 and 8, not {self.style_scale}")
+        if self.scales < 0 or self.scales > 6:
+            raise BrushworkError(f"scales must be between 0 (automatic) and 6, not {self.scales}")
+        for name in ("preview_every", "snapshot_every"):
+            if getattr(self, name) < 0:
+                raise BrushworkError(f"{name} must be 0 or more, not {getattr(self, name)}")
+        if self.init == "file" and not self.init_image:
+            raise BrushworkError("init 'file' needs init_image")
+        for name in ("style_layer_weights", "style_blend"):
+            values = getattr(self, name) or ()
+            if any(not math.isfinite(v) or v < 0 for v in values):
+                raise BrushworkError(f"{name} must be non-negative numbers")
+            if values and sum(values) <= 0:
+                raise BrushworkError(f"{name} must not all be zero")
+        if self.style_layers and self.style_layer_weights and \
+                len(self.style_layers) != len(self.style_layer_weights):
+            raise BrushworkError(f"{len(self.style_layers)} style layers but "
+                                 f"{len(self.style_layer_weights)} style layer weights")
+        return self
+
+
+def field_type(f) -> str:
+    """'int', 'float', 'str', 'str-list' or 'float-list': what the CLI and web form parse."""
+    if f.name in ("content_layers", "style_layers"):
+        return "str-list"
+    if f.name in ("style_layer_weights", "style_blend"):
+        return "float-list"
+    t = f.type if isinstance(f.type, str) else f.type.__name__
+    return {"int": "int", "float": "float"}.get(t, "str")
+
+
+def coerce(f, value):
+    """Turn a string (from a flag or a form) or a JSON value into the field's type."""
+    kind = field_type(f)
+    if value is None or value == "":
+        return f.default
+    try:
+        if kind.endswith("list"):
+            items = value.split(",") if isinstance(value, str) else list(value)
+            items = [i.strip() if isinstance(i, str) else i for i in items if str(i).strip()]
+            return tuple(float(i) for i in items) if kind == "float-list" else tuple(str(i) for i in items)
+        if kind == "int":
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError
+            return int(value)
+        if kind == "float":
+            return float(value)
+    except (TypeError, ValueError):
+        wanted = {"int": "a whole number", "float": "a number", "float-list": "numbers separated by commas"}
+        raise BrushworkError(f"{f.name} must be {wanted[kind]}, not '{value}'") from None
+    return None if value is None else str(value)
+
+
+def settings_fields():
+    return fields(Settings)
