@@ -142,7 +142,7 @@ def make_optimizer(s: Settings, x: torch.Tensor):
 
 def optimise(job: Job, image, targets, steps: int, report: Callable, cancel) -> torch.Tensor:
     """`steps` optimiser steps on the pixels of `image`; report(step, losses, x) after each."""
-    x = image.detach().clone().requires_grad_(True)
+    x = image.detach().clone().contiguous().requires_grad_(True)
     opt = make_optimizer(job.settings, x)
     last = {}
 

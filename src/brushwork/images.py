@@ -71,7 +71,7 @@ def resize_long(im: Image.Image, long_side: int) -> Image.Image:
 
 
 def to_tensor(im: Image.Image, device="cpu") -> torch.Tensor:
-    return torch.from_numpy(np.asarray(im, dtype=np.float32) / 255).permute(2, 0, 1)[None].to(device)
+    return torch.from_numpy(np.asarray(im, dtype=np.float32) / 255).permute(2, 0, 1)[None].contiguous().to(device)
 
 
 def to_image(t: torch.Tensor) -> Image.Image:

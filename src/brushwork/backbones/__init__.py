@@ -9,7 +9,7 @@ from ..errors import BrushworkError, suggest
 from .. import weights as weights_mod
 from .base import Backbone, LayerInfo, load_state_dict_file
 from .efficientnet import EfficientNetLite
-from .vgg import VGG
+from .vgg import BLOCKS, VGG, layer_plan
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,16 @@ def create_backbone(name: str, weights: Optional[str] = None, pooling: str = "ma
     model = s.build(load_state_dict_file(path), pooling, path)
     model.name = name
     return model.eval().requires_grad_(False).to(device)
+
+
+def describe_layers(name: str) -> tuple:
+    """(layers, default content, default style) without loading VGG's large weights."""
+    spec(name)
+    if name in BLOCKS:
+        infos = [LayerInfo(n, c, s) for n, _, c, s in layer_plan(name)]
+        return infos, VGG.default_content, VGG.default_style
+    net = create_backbone(name, download=False)
+    return net.info, net.default_content, net.default_style
 
 
 __all__ = ["BACKBONES", "Backbone", "LayerInfo", "create_backbone", "spec"]

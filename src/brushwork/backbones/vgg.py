@@ -3,6 +3,7 @@ named as in the style transfer papers: conv1_1, relu1_1, ..., pool5. Channel wid
 the state dict, so a small random dict with the same keys (as the tests write) builds a small VGG."""
 from torch import nn
 
+from ..errors import BrushworkError
 from .base import Backbone, LayerInfo, require_keys
 
 # Convolutions per block; each block ends in a 2x2 pooling.
@@ -20,32 +21,47 @@ def feature_keys(arch: str) -> list:
     return keys
 
 
+WIDTHS = (64, 128, 256, 512, 512)  # torchvision's channels per block
+
+
+def layer_plan(arch: str, widths=WIDTHS) -> list:
+    """[(name, kind, channels, stride)] for every stage, in order; kind is conv, relu or pool."""
+    plan, stride = [], 1
+    for b, (convs, width) in enumerate(zip(BLOCKS[arch], widths), start=1):
+        for k in range(1, convs + 1):
+            plan += [(f"conv{b}_{k}", "conv", width, stride), (f"relu{b}_{k}", "relu", width, stride)]
+        stride *= 2
+        plan.append((f"pool{b}", "pool", width, stride))
+    return plan
+
+
 class VGG(Backbone):
+    default_content = ("relu4_2",)
+    default_style = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+
     def __init__(self, arch: str, state: dict, pooling: str = "max", path="weights"):
         super().__init__()
         keys = feature_keys(arch)
         require_keys(state, keys + [k.replace("weight", "bias") for k in keys], f"torchvision {arch}", path)
+        convs = iter(keys)
+        widths = [state[keys[sum(BLOCKS[arch][:b])]].shape[0] for b in range(5)]
         pool = nn.MaxPool2d if pooling == "max" else nn.AvgPool2d
-        key_iter, stride, in_ch = iter(keys), 1, 3
-        for b, convs in enumerate(BLOCKS[arch], start=1):
-            for k in range(1, convs + 1):
-                key = next(key_iter)
-                weight, bias = state[key], state[key.replace("weight", "bias")]
-                out_ch = weight.shape[0]
-                if weight.shape[1:] != (in_ch, 3, 3):
-                    from ..errors import BrushworkError
-                    raise BrushworkError(f"{path}: {key} has shape {tuple(weight.shape)}, expected (*, {in_ch}, 3, 3)")
-                conv = nn.Conv2d(in_ch, out_ch, 3, padding=1)
-                conv.weight.data.copy_(weight)
-                conv.bias.data.copy_(bias)
-                self._add(f"conv{b}_{k}", conv, out_ch, stride)
-                self._add(f"relu{b}_{k}", nn.ReLU(), out_ch, stride)
-                in_ch = out_ch
-            stride *= 2
-            self._add(f"pool{b}", pool(2, 2), in_ch, stride)
-        self.default_content = ("relu4_2",)
-        self.default_style = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+        in_ch = 3
+        for name, kind, channels, stride in layer_plan(arch, widths):
+            if kind == "conv":
+                module = self._conv(state, next(convs), in_ch, path)
+                in_ch = module.out_channels
+            else:
+                module = nn.ReLU() if kind == "relu" else pool(2, 2)
+            self.stages.append(module)
+            self.info.append(LayerInfo(name, in_ch, stride))
 
-    def _add(self, name, module, channels, stride):
-        self.stages.append(module)
-        self.info.append(LayerInfo(name, channels, stride))
+    @staticmethod
+    def _conv(state, key, in_ch, path):
+        weight, bias = state[key], state[key.replace("weight", "bias")]
+        if tuple(weight.shape[1:]) != (in_ch, 3, 3):
+            raise BrushworkError(f"{path}: {key} has shape {tuple(weight.shape)}, expected (*, {in_ch}, 3, 3)")
+        conv = nn.Conv2d(in_ch, weight.shape[0], 3, padding=1)
+        conv.weight.data.copy_(weight)
+        conv.bias.data.copy_(bias)
+        return conv

@@ -1,0 +1,110 @@
+import threading
+
+import numpy as np
+import pytest
+
+from brushwork import BrushworkError, Cancelled, Settings, engine, images, preset, stylize
+from conftest import gradient_image, stripes_image
+
+FAST = dict(size=48, iterations=12, preview_every=0)
+
+
+def run(settings, **kw):
+    seen = []
+    out = stylize(gradient_image(), [stripes_image()], settings, progress=seen.append, **kw)
+    return out, seen
+
+
+def test_the_loss_falls_and_progress_counts_every_step():
+    out, seen = run(Settings(**{**FAST, "iterations": 20, "scales": 1}))
+    assert out.size == (48, 36)
+    assert [p.iteration for p in seen] == list(range(1, 21))
+    assert seen[-1].losses["total"] < 0.7 * seen[0].losses["total"]
+    assert seen[-1].image is not None and seen[-1].image.size == (48, 36)
+
+
+def test_same_seed_same_image_and_other_seed_other_image():
+    s = Settings(**FAST, init="noise", seed=3)
+    a, _ = run(s)
+    b, _ = run(s)
+    c, _ = run(s.replace(seed=4))
+    assert np.array_equal(np.asarray(a), np.asarray(b))
+    assert not np.array_equal(np.asarray(a), np.asarray(c))
+
+
+def test_lbfgs_and_mix_init_run():
+    out, seen = run(Settings(**FAST, optimizer="lbfgs", learning_rate=1.0, init="mix", noise_ratio=0.5, scales=1))
+    assert seen[-1].losses["total"] < seen[0].losses["total"]
+
+
+def test_coarse_to_fine_levels():
+    assert engine.pyramid(512, 0) == [128, 256, 512]
+    assert engine.pyramid(100, 0) == [100]
+    assert engine.pyramid(512, 2) == [256, 512]
+    assert engine.split_iterations(300, 3) == [173, 85, 42]
+    assert engine.split_iterations(2, 3) == [0, 0, 2]
+    _, seen = run(Settings(size=64, iterations=9, scales=2, preview_every=0))
+    assert [p.level for p in seen] == [0] * 6 + [1] * 3
+    assert seen[5].image.size == (32, 24) and seen[-1].image.size == (64, 48)
+
+
+def test_previews_and_snapshots_arrive_when_asked():
+    _, seen = run(Settings(**{**FAST, "preview_every": 4, "snapshot_every": 6, "scales": 1}))
+    with_image = [p.iteration for p in seen if p.image is not None]
+    assert with_image == [4, 6, 8, 12]
+    assert [p.iteration for p in seen if p.snapshot] == [6, 12]
+
+
+def test_cancel_stops_early_with_the_image_so_far():
+    stop = threading.Event()
+    seen = []
+
+    def progress(p):
+        seen.append(p)
+        if p.iteration == 3:
+            stop.set()
+
+    with pytest.raises(Cancelled) as e:
+        stylize(gradient_image(), stripes_image(), Settings(**FAST), progress=progress, cancel=stop)
+    assert len(seen) == 3 and e.value.image.size[0] > 0
+
+
+def test_nan_loss_stops_with_a_clear_error():
+    with pytest.raises(BrushworkError, match="the loss became"):
+        run(Settings(**FAST, style_weight=1e308, content_weight=1e308))
+
+
+def test_two_styles_blend_and_blend_count_is_checked():
+    s = Settings(**FAST, style_blend=(1.0, 0.0))
+    only_first = stylize(gradient_image(), [stripes_image(), gradient_image(seed=9)], s)
+    alone = stylize(gradient_image(), [stripes_image()], Settings(**FAST))
+    assert np.abs(np.asarray(only_first, float) - np.asarray(alone, float)).mean() < 1.0
+    with pytest.raises(BrushworkError, match="2 style images but 1 blend"):
+        stylize(gradient_image(), [stripes_image(), stripes_image()], Settings(**FAST, style_blend=(1.0,)))
+
+
+def test_luminance_transfer_keeps_the_content_colours():
+    content = gradient_image()
+    out = stylize(content, stripes_image(), Settings(**FAST, preserve_color="luminance"))
+    chroma = lambda im: images.rgb_to_yiq(images.to_tensor(im))[:, 1:]
+    assert (chroma(out) - chroma(content)).abs().mean() < 0.02
+
+
+def test_histogram_colour_and_init_file(tmp_path):
+    init = tmp_path / "init.png"
+    gradient_image(seed=5).save(init)
+    out, _ = run(Settings(**FAST, preserve_color="histogram", init="file", init_image=str(init)))
+    assert out.size == (48, 36)
+
+
+def test_too_large_for_memory_is_refused_before_work(monkeypatch):
+    monkeypatch.setattr(engine, "available_memory", lambda device: 1 << 20)
+    with pytest.raises(BrushworkError, match="use a smaller size"):
+        run(Settings(**FAST))
+
+
+def test_vgg_presets_run_with_random_weights(vgg16_weights, vgg19_weights):
+    for name, path in (("dl4j", vgg16_weights), ("signalpop", vgg19_weights), ("neural-style", vgg19_weights)):
+        s = preset(name, weights=str(path), size=32, iterations=3, snapshot_every=0)
+        out, seen = run(s)
+        assert out.size == (32, 24) and len(seen) == 3, name
