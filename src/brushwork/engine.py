@@ -105,7 +105,7 @@ def make_targets(job: Job, content: torch.Tensor, styles: list, blend) -> tuple:
     with torch.no_grad():
         content_targets = job.net(content, job.content_layers)
         per_style = [losses.style_targets(job.net(im, tuple(job.style_weights)), s.style_loss,
-                                          s.loss_normalisation) for im in styles]
+                                          s.loss_normalisation, s.style_smoothing) for im in styles]
     return content_targets, losses.blend_targets(per_style, blend)
 
 
@@ -115,17 +115,19 @@ def objective(job: Job, image: torch.Tensor, content_targets: dict, style_target
     terms = {
         "content": s.content_weight * losses.content_loss(feats, content_targets, s.loss_normalisation),
         "style": s.style_weight * losses.style_loss(feats, style_targets, job.style_weights,
-                                                    s.loss_normalisation),
+                                                    s.loss_normalisation, s.style_smoothing),
         "tv": s.tv_weight * losses.tv_loss(image),
     }
     terms["total"] = terms["content"] + terms["style"] + terms["tv"]
     return terms
 
 
-def initial_image(s: Settings, content: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+def initial_image(s: Settings, content: torch.Tensor, generator: torch.Generator, styles=()) -> torch.Tensor:
     noise = torch.rand(content.shape, generator=generator).to(content.device)
     if s.init == "content":
         return content.clone()
+    if s.init == "matched":  # the first (or only) style's palette: colour is the slowest thing to move
+        return images.match_colour(content, styles[0]) if styles else content.clone()
     if s.init == "noise":
         return noise
     if s.init == "mix":
@@ -204,7 +206,7 @@ def run_levels(job: Job, content_im, style_ims, blend, device, progress, cancel)
         if s.preserve_color == "histogram":
             styles = [images.match_colour(st, content) for st in styles]
         targets = make_targets(job, content, styles, blend)
-        image = initial_image(s, content, generator) if image is None else \
+        image = initial_image(s, content, generator, styles) if image is None else \
             images.resize_tensor(image, content.shape[-2:])
         report = _reporter(s, progress, done, level, len(sizes), steps)
         image = optimise(job, image, targets, steps, report, cancel)

@@ -18,10 +18,51 @@ def gram(f: torch.Tensor, normalisation: str = "relative") -> torch.Tensor:
     return g / c if normalisation == "classic" else g
 
 
+def smooth(f: torch.Tensor, kind: str = "none") -> torch.Tensor:
+    """Activation smoothing before the style statistics (Wang et al., CVPR 2021: the peaky
+    activations of modern networks let a few channels dominate the Gram matrix). "softmax" takes
+    a softmax over the channels at each position, "softmax-space" over the positions of each
+    channel; either is scaled to mean 1 so image size and channel count do not change its scale."""
+    if kind == "none":
+        return f
+    b, c, h, w = f.shape
+    if kind == "softmax":
+        return torch.softmax(f, 1) * c
+    if kind == "softmax-space":
+        return torch.softmax(f.reshape(b, c, h * w), 2).reshape(f.shape) * (h * w)
+    raise ValueError(f"unknown smoothing '{kind}'")
+
+
 def moments(f: torch.Tensor) -> tuple:
     """Per-channel mean and standard deviation, each (B, C)."""
     flat = f.flatten(2)
     return flat.mean(2), (flat.var(2, unbiased=False) + 1e-8).sqrt()
+
+
+def covariance(f: torch.Tensor) -> tuple:
+    """Per-channel mean (B, C) and channel covariance (B, C, C) over positions."""
+    flat = f.flatten(2)
+    mean = flat.mean(2)
+    centred = flat - mean[..., None]
+    return mean, centred @ centred.transpose(1, 2) / flat.shape[2]
+
+
+def sqrtm(m: torch.Tensor) -> torch.Tensor:
+    """Square root of symmetric positive semi-definite matrices (B, C, C)."""
+    vals, vecs = torch.linalg.eigh(m)
+    return vecs @ torch.diag_embed(vals.clamp_min(0).sqrt()) @ vecs.transpose(1, 2)
+
+
+def wasserstein(mean, cov, target: dict, normalisation: str = "relative") -> torch.Tensor:
+    """Squared 2-Wasserstein distance between the Gaussians N(mean, cov) and the target's
+    (w2_mean, cov, cov_sqrt): |m - mt|^2 + tr(S) + tr(St) - 2 tr((St^1/2 S St^1/2)^1/2).
+    Relative: divided by the target's second moment |mt|^2 + tr(St); classic: by C."""
+    root = target["cov_sqrt"]
+    cross = torch.linalg.eigvalsh(root @ cov @ root).clamp_min(1e-8).sqrt().sum(-1)
+    t_trace = target["cov"].diagonal(dim1=1, dim2=2).sum(-1)
+    d = (mean - target["w2_mean"]).pow(2).sum(-1) + cov.diagonal(dim1=1, dim2=2).sum(-1) + t_trace - 2 * cross
+    scale = target["w2_mean"].pow(2).sum(-1) + t_trace if normalisation == "relative" else mean.shape[1]
+    return (d / scale).mean()
 
 
 def distance(x: torch.Tensor, target: torch.Tensor, normalisation: str = "relative") -> torch.Tensor:
@@ -36,11 +77,15 @@ def content_loss(feats: dict, targets: dict, normalisation: str = "relative") ->
     return sum(distance(feats[k], targets[k], normalisation) for k in targets)
 
 
-def style_targets(feats: dict, kind: str, normalisation: str = "relative") -> dict:
+def style_targets(feats: dict, kind: str, normalisation: str = "relative", smoothing: str = "none") -> dict:
     """{layer: statistics} of one style image's features; statistics are what style_loss compares."""
     out = {}
     for name, f in feats.items():
+        f = smooth(f, smoothing)
         stats = {}
+        if "wasserstein" in kind:
+            stats["w2_mean"], stats["cov"] = covariance(f)
+            stats["cov_sqrt"] = sqrtm(stats["cov"])
         if "gram" in kind:
             stats["gram"] = gram(f, normalisation)
         if "moments" in kind:
@@ -52,16 +97,24 @@ def style_targets(feats: dict, kind: str, normalisation: str = "relative") -> di
 def blend_targets(targets: list, weights) -> dict:
     """One style's statistics from several: a weighted mean of each statistic (weights sum to 1)."""
     total = float(sum(weights))
-    return {layer: {k: sum(w / total * t[layer][k] for t, w in zip(targets, weights)) for k in targets[0][layer]}
-            for layer in targets[0]}
+    out = {layer: {k: sum(w / total * t[layer][k] for t, w in zip(targets, weights)) for k in targets[0][layer]}
+           for layer in targets[0]}
+    for stats in out.values():
+        if "cov_sqrt" in stats and len(targets) > 1:
+            stats["cov_sqrt"] = sqrtm(stats["cov"])  # the root of the blend, not the blend of roots
+    return out
 
 
-def style_loss(feats: dict, targets: dict, layer_weights: dict, normalisation: str = "relative") -> torch.Tensor:
+def style_loss(feats: dict, targets: dict, layer_weights: dict, normalisation: str = "relative",
+               smoothing: str = "none") -> torch.Tensor:
     """Weighted sum over style layers of the distance between the image's statistics and the target's."""
     total = 0.0
     for name, stats in targets.items():
-        f = feats[name]
+        f = smooth(feats[name], smoothing)
         layer = 0.0
+        if "cov" in stats:
+            mean, cov = covariance(f)
+            layer = wasserstein(mean, cov, stats, normalisation)
         if "gram" in stats:
             layer = layer + distance(gram(f, normalisation), stats["gram"], normalisation)
         if "mean" in stats:

@@ -39,8 +39,14 @@ class Settings:
     content_weight: float = _f(1.0, "alpha: weight of the content loss.")
     style_weight: float = _f(1000.0, "beta: weight of the style loss.")
     tv_weight: float = _f(1.0, "Total-variation weight: smooths high-frequency noise (0 turns it off).")
-    style_loss: str = _f("gram+moments", "Style statistic: gram (Gatys), moments (mean and std per channel) "
-                         "or gram+moments.", ["gram", "moments", "gram+moments"])
+    style_loss: str = _f("gram+moments", "Style statistic: gram (Gatys), moments (mean and std per channel), "
+                         "gram+moments, or wasserstein (mean and covariance: the 2-Wasserstein distance "
+                         "between Gaussian fits of the features).",
+                         ["gram", "moments", "gram+moments", "wasserstein"])
+    style_smoothing: str = _f("none", "Smooth the features before the style statistics (Wang et al. 2021; "
+                              "helps non-VGG networks): softmax over the channels at each position, or over "
+                              "the positions of each channel (softmax-space).",
+                              ["none", "softmax", "softmax-space"])
     loss_normalisation: str = _f("relative", "relative: each layer's loss is divided by its target's size, so "
                                  "weights carry across backbones and sizes; classic: Gram/(C*H*W) and mean "
                                  "squared error as in the original papers.", ["relative", "classic"])
@@ -52,8 +58,9 @@ class Settings:
     learning_rate: float = _f(0.02, "Adam step size (pixels are in 0..1) or L-BFGS step length.", group="optimiser")
     adam_beta1: float = _f(0.9, "Adam beta1.", group="optimiser")
     adam_beta2: float = _f(0.999, "Adam beta2.", group="optimiser")
-    init: str = _f("content", "Starting image: content, noise, mix (noise_ratio of noise into the content), "
-                   "or file (init_image).", ["content", "noise", "mix", "file"], group="optimiser")
+    init: str = _f("content", "Starting image: content, matched (the content recoloured to the style's "
+                   "colour mean and covariance), noise, mix (noise_ratio of noise into the content), "
+                   "or file (init_image).", ["content", "matched", "noise", "mix", "file"], group="optimiser")
     init_image: Optional[str] = _f(None, "Starting image file when init is 'file'.", group="optimiser")
     noise_ratio: float = _f(0.1, "Share of noise in the 'mix' starting image (0..1).", group="optimiser")
     seed: int = _f(0, "Random seed: the same seed and settings give the same image.", group="optimiser")
