@@ -138,3 +138,13 @@ def test_fetch_without_network_is_a_clear_error(tmp_path, monkeypatch):
 
 def test_packaged_weights_are_verified():
     assert weights.verify(weights.locate("efficientnet-lite0"), weights.record("efficientnet-lite0"))
+
+
+def test_a_file_with_the_official_name_but_other_bytes_is_refused(tmp_path, monkeypatch):
+    fake = tmp_path / "vgg19-dcbb9e9d.pth"
+    torch.save(tiny_vgg_state("vgg19"), fake)
+    with pytest.raises(BrushworkError, match="is not the vgg19 weights file"):
+        create_backbone("vgg19", str(fake))
+    monkeypatch.setenv(weights.CACHE_ENV, str(tmp_path))  # the same file found in the cache
+    with pytest.raises(BrushworkError, match="does not start with dcbb9e9d"):
+        create_backbone("vgg19")

@@ -101,3 +101,21 @@ def test_console_script_prints_no_traceback(tmp_path):
                              str(tmp_path / "b.jpg"), "-o", str(tmp_path / "o.png")], capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.strip() == f"brushwork: error: content image not found: {tmp_path / 'a.jpg'}"
+
+
+def test_ctrl_c_keeps_the_image_so_far(tmp_path, content_path, style_path):
+    import signal
+    import time
+
+    out = tmp_path / "out.png"
+    proc = subprocess.Popen([sys.executable, "-m", "brushwork.cli", "stylize", str(content_path), str(style_path),
+                             "-o", str(out), "--size", "64", "--iterations", "100000", "--snapshot-every", "1",
+                             "--snapshot-dir", str(tmp_path / "snaps")], stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not (tmp_path / "snaps").exists() and time.time() < deadline:
+        time.sleep(0.2)  # wait until the optimisation is under way
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "the image so far is in" in err
+    assert (tmp_path / "out.partial.png").exists() and not out.exists()

@@ -105,7 +105,10 @@ def resolve(name: str, path: Optional[str] = None, download: bool = True) -> Pat
         p = Path(path).expanduser()
         if not p.is_file():
             raise BrushworkError(f"weights file not found: {p}")
-        return p  # a user's own file may be a fine-tuned variant; its keys are checked on load
+        rec = WEIGHTS.get(name)
+        # A file under the official name must be the official file; any other name may be the
+        # user's own (fine-tuned) weights, whose keys and shapes are checked when loaded.
+        return verify(p, rec) if rec and p.name == rec.filename else p
     rec = record(name)
     found = locate(name)
     if found:
