@@ -195,7 +195,6 @@ def stylize(content, styles, settings: Optional[Settings] = None,
 def run_levels(job: Job, content_im, style_ims, blend, device, progress, cancel) -> torch.Tensor:
     s = job.settings
     generator = torch.Generator().manual_seed(s.seed)
-    torch.manual_seed(s.seed)
     sizes = pyramid(s.size, s.scales)
     counts = split_iterations(s.iterations, len(sizes))
     done, image = 0, None
