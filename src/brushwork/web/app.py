@@ -1,0 +1,127 @@
+"""The web studio's FastAPI application. `create_app(data_dir, ...)` builds one; nothing is read
+from the environment, so tests get an app without a server."""
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__
+from ..errors import BrushworkError
+from .jobs import JobManager, QueueFull
+from .store import Store
+from .uploads import BodyLimit, UploadRefused
+
+STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("brushwork.web")
+
+
+@dataclass
+class Limits:
+    max_upload_bytes: int = 32_000_000  # all images of one job together
+    max_pixels: int = 40_000_000  # per uploaded image
+    max_styles: int = 8
+    max_queue: int = 16  # jobs waiting (not counting those running)
+
+
+@dataclass
+class Studio:
+    store: Store
+    manager: JobManager
+    limits: Limits
+    closing: bool = False  # set when the server is asked to stop: progress streams end
+
+
+def create_app(data_dir, workers: int = 1, max_queue: int = 16, max_upload_bytes: int = 32_000_000,
+               max_pixels: int = 40_000_000, max_styles: int = 8, runner: Optional[Callable] = None) -> FastAPI:
+    """The studio app storing its jobs under `data_dir`. `runner` replaces brushwork.stylize
+    (same signature), for tests; the worker pool starts and stops with the app's lifespan."""
+    if runner is None:
+        from ..engine import stylize as runner
+    limits = Limits(max_upload_bytes, max_pixels, max_styles, max_queue)
+    store = Store(data_dir)
+    studio = Studio(store, JobManager(store, runner, workers, max_queue), limits)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        studio.manager.start()
+        yield
+        studio.manager.stop()
+
+    app = FastAPI(title="brushwork studio", version=__version__, lifespan=lifespan,
+                  description="Neural style transfer jobs: upload a content image and style images, "
+                              "follow the progress as server-sent events, fetch the result.")
+    app.state.studio = studio
+    add_error_handlers(app)
+    app.add_middleware(SameOrigin)
+    app.add_middleware(BodyLimit, limit=max_upload_bytes)
+    from .routes import router
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index():
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+    return app
+
+
+def error(status: int, message: str, headers: Optional[dict] = None) -> JSONResponse:
+    return JSONResponse({"error": message, "status": status}, status_code=status, headers=headers)
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        message = exc.detail if exc.status_code != 404 or exc.detail != "Not Found" \
+            else f"not found: {request.url.path}"
+        return error(exc.status_code, str(message), getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        parts = []
+        for e in exc.errors():
+            where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path"))
+            parts.append(f"{where}: {e.get('msg', 'invalid')}" if where else e.get("msg", "invalid"))
+        return error(422, "; ".join(parts) or "invalid request")
+
+    @app.exception_handler(BrushworkError)
+    async def bad_input(request: Request, exc: BrushworkError):
+        return error(422, str(exc))
+
+    @app.exception_handler(UploadRefused)
+    async def refused(request: Request, exc: UploadRefused):
+        return error(exc.status, exc.message)
+
+    @app.exception_handler(QueueFull)
+    async def full(request: Request, exc: QueueFull):
+        return error(503, str(exc), {"Retry-After": "30"})
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception):
+        log.exception("unhandled error on %s", request.url.path)
+        return error(500, f"internal error: {type(exc).__name__}: {exc}")
+
+
+class SameOrigin:
+    """Refuse state-changing requests sent by pages of other origins (a web page elsewhere must
+    not be able to queue or delete jobs on this local server)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            headers = dict(scope.get("headers") or [])
+            origin, host = headers.get(b"origin"), headers.get(b"host")
+            if origin and origin != b"null" and host and origin.split(b"//", 1)[-1] != host:
+                response = error(403, "cross-origin requests may not change jobs on this server")
+                return await response(scope, receive, send)
+        return await self.app(scope, receive, send)
