@@ -22,10 +22,13 @@ def smooth(f: torch.Tensor, kind: str = "none") -> torch.Tensor:
     """Activation smoothing before the style statistics (Wang et al., CVPR 2021: the peaky
     activations of modern networks let a few channels dominate the Gram matrix). "softmax" takes
     a softmax over the channels at each position, "softmax-space" over the positions of each
-    channel; either is scaled to mean 1 so image size and channel count do not change its scale."""
+    channel; either is scaled to mean 1 so image size and channel count do not change its scale.
+    The features are first divided by their RMS: block outputs of EfficientNet are signed with a
+    spread near 10, where a plain softmax would be almost one-hot."""
     if kind == "none":
         return f
     b, c, h, w = f.shape
+    f = f / f.pow(2).mean((1, 2, 3), keepdim=True).sqrt().clamp_min(1e-6)
     if kind == "softmax":
         return torch.softmax(f, 1) * c
     if kind == "softmax-space":
@@ -129,3 +132,10 @@ def tv_loss(image: torch.Tensor) -> torch.Tensor:
     dx = image[..., :, 1:] - image[..., :, :-1]
     dy = image[..., 1:, :] - image[..., :-1, :]
     return dx.pow(2).mean() + dy.pow(2).mean()
+
+
+def chroma_tv_loss(image: torch.Tensor) -> torch.Tensor:
+    """Total variation of the chrominance (the I and Q channels of YIQ) only: penalises colour
+    speckle, which EfficientNet features barely see, without blurring light-dark edges."""
+    from .images import rgb_to_yiq
+    return tv_loss(rgb_to_yiq(image)[:, 1:])

@@ -37,8 +37,10 @@ class Settings:
     style_layers: Optional[tuple] = _f(None, "Style layers, comma separated (default: the backbone's).")
     style_layer_weights: Optional[tuple] = _f(None, "Weight of each style layer, comma separated (default: equal).")
     content_weight: float = _f(1.0, "alpha: weight of the content loss.")
-    style_weight: float = _f(1000.0, "beta: weight of the style loss.")
-    tv_weight: float = _f(1.0, "Total-variation weight: smooths high-frequency noise (0 turns it off).")
+    style_weight: float = _f(6.0, "beta: weight of the style loss.")
+    tv_weight: float = _f(2.0, "Total-variation weight: smooths high-frequency noise (0 turns it off).")
+    chroma_tv_weight: float = _f(0.0, "Extra total-variation weight on the colour channels only: removes "
+                                 "colour speckle without blurring light-dark strokes (0 turns it off).")
     style_loss: str = _f("gram+moments", "Style statistic: gram (Gatys), moments (mean and std per channel), "
                          "gram+moments, or wasserstein (mean and covariance: the 2-Wasserstein distance "
                          "between Gaussian fits of the features).",
@@ -54,11 +56,12 @@ class Settings:
     style_scale: float = _f(1.0, "Size of the style image relative to the output (bigger = larger strokes).")
     # --- optimisation --------------------------------------------------------------------
     iterations: int = _f(300, "Optimisation steps in total (split over the scales).", group="optimiser")
-    optimizer: str = _f("adam", "Optimiser.", ["adam", "lbfgs"], group="optimiser")
-    learning_rate: float = _f(0.02, "Adam step size (pixels are in 0..1) or L-BFGS step length.", group="optimiser")
+    optimizer: str = _f("lbfgs", "Optimiser.", ["adam", "lbfgs"], group="optimiser")
+    learning_rate: float = _f(1.0, "L-BFGS step length, or Adam step size (pixels are in 0..1; about 0.005).",
+                              group="optimiser")
     adam_beta1: float = _f(0.9, "Adam beta1.", group="optimiser")
     adam_beta2: float = _f(0.999, "Adam beta2.", group="optimiser")
-    init: str = _f("content", "Starting image: content, matched (the content recoloured to the style's "
+    init: str = _f("matched", "Starting image: content, matched (the content recoloured to the style's "
                    "colour mean and covariance), noise, mix (noise_ratio of noise into the content), "
                    "or file (init_image).", ["content", "matched", "noise", "mix", "file"], group="optimiser")
     init_image: Optional[str] = _f(None, "Starting image file when init is 'file'.", group="optimiser")
@@ -97,7 +100,7 @@ class Settings:
             value = getattr(self, f.name)
             if choices and value not in choices:
                 raise BrushworkError(f"{f.name} must be one of {', '.join(choices)}, not '{value}'")
-        for name in ("content_weight", "style_weight", "tv_weight", "noise_ratio"):
+        for name in ("content_weight", "style_weight", "tv_weight", "chroma_tv_weight", "noise_ratio"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
                 raise BrushworkError(f"{name} must be a non-negative number, not {value}")

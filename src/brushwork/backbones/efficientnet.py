@@ -56,7 +56,7 @@ class MBConv(nn.Module):
 
 class EfficientNetLite(Backbone):
     def __init__(self, state: dict, path="weights", content=("block5_1",),
-                 style=("stem", "block2_2", "block3_2", "block4_3", "block6_1")):
+                 style=("block1_1", "block2_2", "block3_2", "block4_3", "block6_1")):
         super().__init__()
         require_keys(state, ["_conv_stem.weight", "_bn0.weight", "_blocks.0._depthwise_conv.weight"],
                      "EfficientNet-Lite", path)

@@ -1,0 +1,193 @@
+#!/usr/bin/env python
+"""Reproduce the quality table of docs/quality.md: run candidate recipes on the evaluation pairs,
+score each output with the shared judge and print a markdown table of the judge means and the
+median wall time per image.
+
+    python scripts/quality_table.py                        # every candidate, every pair
+    python scripts/quality_table.py -c default,naive       # some candidates
+    python scripts/quality_table.py -c default --set tv_weight=5 --set iterations=500
+    python scripts/quality_table.py -c default --content ../shared/images/content/hoovertowernight.jpg
+    python scripts/quality_table.py -c reference           # the reference outputs' own scores
+
+The evaluation images and the judge live outside the repository (../shared relative to the repo
+root); without them the script says so and exits 0. Outputs go to --out (default
+/tmp/quality/<candidate>/<pair>.png), never into the repository.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+AXES = ("style", "content", "color", "rstyle")
+
+# name -> (what it is, Settings overrides). "default" is Settings() as shipped; the others are the
+# steps measured on the way to it (docs/quality.md explains each).
+OLD_TAPS = dict(content_layers=("block5_1",), style_layers=("stem", "block2_2", "block3_2", "block4_3", "block6_1"))
+UNTUNED = dict(style_weight=1000.0, content_weight=1.0, tv_weight=1.0, chroma_tv_weight=0.0,
+               style_loss="gram+moments", optimizer="adam", learning_rate=0.02, iterations=300, init="content",
+               style_smoothing="none", scales=0, **OLD_TAPS)
+LITE1_TAPS = dict(content_layers=("block5_1",),
+                  style_layers=("block1_1", "block2_3", "block3_3", "block4_4", "block6_1"))
+
+# name -> (what it is, Settings overrides). "default" is Settings() as shipped; the others are the
+# steps measured on the way to it (docs/quality.md explains each).
+CANDIDATES = {
+    "naive": ("content init, Adam 0.02, 300 iterations at full size, Gram only",
+              {**UNTUNED, "scales": 1, "style_loss": "gram", "tv_weight": 0.0}),
+    "untuned": ("the defaults before tuning: Adam 0.02, beta 1000, stem tap, 3 scales", UNTUNED),
+    "adam-slow": ("untuned with Adam 0.005, beta 2, TV 10, colour-matched init",
+                  {**UNTUNED, "learning_rate": 0.005, "style_weight": 2.0, "tv_weight": 10.0, "init": "matched"}),
+    "lbfgs-stem": ("L-BFGS, beta 6, TV 10, colour-matched init, old taps (stem first)",
+                   {**UNTUNED, "optimizer": "lbfgs", "learning_rate": 1.0, "style_weight": 6.0,
+                    "tv_weight": 10.0, "init": "matched"}),
+    "default": ("Settings() as shipped: L-BFGS, beta 6, TV 2, matched init, block1_1..block6_1", {}),
+    "softmax": ("default + softmax smoothing over channels (Wang et al. 2021)", {"style_smoothing": "softmax"}),
+    "wasserstein": ("default with the Gaussian W2 (mean+covariance) style loss", {"style_loss": "wasserstein"}),
+    "chroma-tv": ("default + chroma TV 30", {"chroma_tv_weight": 30.0}),
+    "lite1": ("default on EfficientNet-Lite1 (equivalent taps)", {"backbone": "efficientnet-lite1", **LITE1_TAPS}),
+}
+
+
+def load_judge():
+    path = SHARED / "eval" / "judge.py"
+    spec = importlib.util.spec_from_file_location("brushwork_judge", path)
+    judge = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(judge)
+    return judge
+
+
+def read_pairs(path: Path) -> list:
+    """[(name, reference, content, style)] with paths resolved against the tsv's folder."""
+    rows = []
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, ref, content, style = line.split("\t")[:4]
+            rows.append((name, path.parent / ref, path.parent / content, path.parent / style))
+    return rows
+
+
+def parse_sets(items) -> dict:
+    """--set key=value pairs, coerced to the Settings field's type."""
+    from brushwork.settings import coerce, settings_fields
+    known = {f.name: f for f in settings_fields()}
+    out = {}
+    for item in items or ():
+        key, _, value = item.partition("=")
+        if key not in known:
+            sys.exit(f"unknown setting '{key}'")
+        out[key] = coerce(known[key], value)
+    return out
+
+
+def run_pair(settings, content, style, out_path: Path, repeats: int) -> list:
+    """Stylise `repeats` times (same seed, so the same image); save it; return the wall times."""
+    import brushwork
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        image = brushwork.stylize(str(content), str(style), settings)
+        times.append(time.perf_counter() - start)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(out_path)
+    return times
+
+
+def run_candidate(name, overrides, pairs, args, judge) -> dict:
+    from brushwork import Settings
+    settings = Settings(**{"size": args.size, **overrides}).validate()
+    scores, times = [], []
+    for pair, ref, content, style in pairs:
+        content = Path(args.content) if args.content else content
+        tag = pair if not args.content else f"{content.stem}_{Path(style).stem}"
+        if name == "reference":
+            out, t = ref, []
+        else:
+            out = Path(args.out) / name / f"{tag}.png"
+            t = run_pair(settings, content, style, out, args.repeats)
+        score = judge.score(str(out), str(content), str(style), args.size)
+        scores.append(score)
+        times += t
+        print(f"  {name:>14} {tag:<24} " + " ".join(f"{k}={score[k]:.4f}" for k in AXES) +
+              (f" time={statistics.median(t):.1f}s" if t else ""), file=sys.stderr, flush=True)
+    means = {k: statistics.fmean(s[k] for s in scores) for k in AXES}
+    return {**means, "time": statistics.median(times) if times else None}
+
+
+def table(rows: dict) -> str:
+    lines = ["| candidate | style | content | color | rstyle | median s/image |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for name, r in rows.items():
+        t = "-" if r["time"] is None else f"{r['time']:.1f}"
+        lines.append(f"| {name} | {r['style']:.3f} | {r['content']:.3f} | {r['color']:.4f} | "
+                     f"{r['rstyle']:.4f} | {t} |")
+    return "\n".join(lines)
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pairs", default=str(SHARED / "images" / "pairs.tsv"),
+                    help="tsv: name, reference, content, style")
+    ap.add_argument("-c", "--candidates", default="all",
+                    help=f"comma-separated, or 'all' ({', '.join(['reference', *CANDIDATES])})")
+    ap.add_argument("--set", action="append", metavar="KEY=VALUE",
+                    help="override a setting in every selected candidate (repeatable)")
+    ap.add_argument("--name", help="row name when --set is used (default: candidate+overrides)")
+    ap.add_argument("--only", help="comma-separated pair names to run (default: all)")
+    ap.add_argument("--content", help="use this content image for every pair instead of the tsv's")
+    ap.add_argument("--size", type=int, default=512, help="long side of output and judge (default 512)")
+    ap.add_argument("--repeats", type=int, default=1, help="runs per image for the median time (default 1)")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's choice)")
+    ap.add_argument("--out", default="/tmp/quality", help="folder for the output images")
+    ap.add_argument("--list", action="store_true", help="list the candidates and exit")
+    return ap.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.list:
+        for name, (what, overrides) in CANDIDATES.items():
+            print(f"{name}: {what}\n    {overrides}")
+        return 0
+    pairs_path = Path(args.pairs)
+    if not pairs_path.is_file() or not (SHARED / "eval" / "judge.py").is_file():
+        print(f"quality_table: evaluation images or judge not found ({pairs_path}, {SHARED / 'eval'}); "
+              f"nothing to measure.")
+        return 0
+    import torch
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    pairs = read_pairs(pairs_path)
+    if args.only:
+        wanted = set(args.only.split(","))
+        pairs = [p for p in pairs if p[0] in wanted]
+    names = ["reference", *CANDIDATES] if args.candidates == "all" else args.candidates.split(",")
+    unknown = [n for n in names if n != "reference" and n not in CANDIDATES]
+    if unknown:
+        sys.exit(f"unknown candidate '{unknown[0]}' (see --list)")
+    extra = parse_sets(args.set)
+    judge = load_judge()
+    rows = {}
+    for name in names:
+        if name == "reference":
+            rows[name] = run_candidate(name, {}, pairs, args, judge)
+            continue
+        label = args.name or name + "".join(f" {k}={v}" for k, v in extra.items())
+        folder = _dir_name(label) if extra else name
+        rows[label] = run_candidate(folder, {**CANDIDATES[name][1], **extra}, pairs, args, judge)
+    print(table(rows))
+    return 0
+
+
+def _dir_name(label: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_.=" else "_" for ch in label)[:120]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

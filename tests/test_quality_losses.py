@@ -1,0 +1,91 @@
+"""The loss options added while tuning the default recipe (docs/quality.md): activation
+smoothing before the Gram matrix and the Gaussian 2-Wasserstein (mean and covariance) style loss."""
+import pytest
+import torch
+
+from brushwork import losses
+
+
+def feats(seed, shape=(1, 6, 7, 5)):
+    return torch.randn(shape, generator=torch.Generator().manual_seed(seed))
+
+
+@pytest.mark.parametrize("kind", ["softmax", "softmax-space"])
+def test_smoothing_is_positive_with_mean_one_and_keeps_order(kind):
+    f = feats(0) * 5
+    s = losses.smooth(f, kind)
+    assert s.shape == f.shape and float(s.min()) > 0
+    assert torch.isclose(s.mean(), torch.tensor(1.0))
+    dim = 1 if kind == "softmax" else -1  # a monotone transform along the softmax axis
+    assert torch.equal(f.argmax(dim), s.argmax(dim))
+    assert losses.smooth(f, "none") is f
+
+
+def test_smoothing_tames_a_peaky_channel():
+    f = feats(1)
+    f[:, 0] *= 50  # one channel with huge activations dominates the plain Gram matrix
+    plain = losses.gram(f)[0]
+    smoothed = losses.gram(losses.smooth(f, "softmax"))[0]
+    share = lambda g: float(g[0, 0] / g.diagonal().sum())  # noqa: E731
+    assert share(smoothed) < share(plain)
+
+
+@pytest.mark.parametrize("smoothing", ["none", "softmax", "softmax-space"])
+def test_smoothed_style_loss_is_zero_for_identical_features_and_positive_otherwise(smoothing):
+    style = {"x": feats(2), "y": feats(3, (1, 4, 3, 3))}
+    weights = {"x": 0.5, "y": 0.5}
+    targets = losses.style_targets(style, "gram", smoothing=smoothing)
+    assert float(losses.style_loss(style, targets, weights, smoothing=smoothing)) < 1e-6
+    other = {"x": feats(4), "y": feats(5, (1, 4, 3, 3))}
+    assert float(losses.style_loss(other, targets, weights, smoothing=smoothing)) > 1e-4
+
+
+def test_wasserstein_is_zero_at_the_target_and_grows_with_a_shift_and_a_stretch():
+    f = feats(6, (1, 5, 16, 16))
+    target = losses.style_targets({"x": f}, "wasserstein")["x"]
+    at = lambda g: float(losses.wasserstein(*losses.covariance(g), target))  # noqa: E731
+    assert abs(at(f)) < 1e-4
+    assert 1e-3 < at(f + 0.3) < at(f + 1.0)
+    assert 1e-3 < at(f * 1.5) < at(f * 3.0)
+    # relative normalisation: scaling both the image and the target leaves the loss unchanged
+    scaled = losses.style_targets({"x": 4 * f}, "wasserstein")["x"]
+    assert abs(float(losses.wasserstein(*losses.covariance(4 * f * 1.5), scaled)) - at(f * 1.5)) < 1e-3
+
+
+def test_wasserstein_matches_the_closed_form_for_diagonal_gaussians():
+    mean_t, std_t = torch.tensor([1.0, -2.0]), torch.tensor([2.0, 0.5])
+    mean, std = torch.tensor([0.0, 0.0]), torch.tensor([1.0, 1.0])
+    target = {"w2_mean": mean_t[None], "cov": torch.diag(std_t ** 2)[None]}
+    target["cov_sqrt"] = losses.sqrtm(target["cov"])
+    d = losses.wasserstein(mean[None], torch.diag(std ** 2)[None], target, "classic") * 2  # classic: / C
+    expected = (mean - mean_t).pow(2).sum() + (std - std_t).pow(2).sum()
+    assert torch.isclose(d, expected, atol=1e-4)
+
+
+def test_blending_wasserstein_targets_takes_the_root_of_the_blended_covariance():
+    t1 = losses.style_targets({"x": feats(7)}, "wasserstein")
+    t2 = losses.style_targets({"x": 3 * feats(8)}, "wasserstein")
+    blend = losses.blend_targets([t1, t2], (1.0, 1.0))["x"]
+    assert torch.allclose(blend["cov_sqrt"] @ blend["cov_sqrt"], blend["cov"], atol=1e-4)
+
+
+@pytest.mark.parametrize("kind,smoothing", [("gram", "softmax"), ("wasserstein", "none"),
+                                            ("gram+moments", "softmax-space")])
+def test_style_loss_falls_when_optimising_a_tiny_image(kind, smoothing):
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(3, 8, 3, padding=1)  # a fixed random feature extractor
+    features = lambda im: {"x": torch.relu(conv(im)) - 0.5}  # noqa: E731
+    style = torch.rand(1, 3, 12, 12)
+    with torch.no_grad():
+        targets = losses.style_targets(features(style), kind, smoothing=smoothing)
+    image = torch.full((1, 3, 12, 12), 0.5).add_(0.01 * torch.rand(1, 3, 12, 12)).requires_grad_(True)
+    opt = torch.optim.Adam([image], lr=0.05)
+    history = []
+    for _ in range(15):
+        opt.zero_grad()
+        loss = losses.style_loss(features(image), targets, {"x": 1.0}, smoothing=smoothing)
+        loss.backward()
+        opt.step()
+        history.append(float(loss.detach()))
+    assert all(torch.isfinite(torch.tensor(history)))
+    assert history[-1] < 0.7 * history[0]
