@@ -103,3 +103,13 @@ def test_match_colour_moves_mean_and_covariance():
     flat = lambda t: t[0].reshape(3, -1)
     assert torch.allclose(flat(out).mean(1), flat(target).mean(1), atol=0.02)
     assert torch.allclose(torch.cov(flat(out)), torch.cov(flat(target)), atol=0.01)
+
+
+def test_saved_files_get_the_usual_permissions(tmp_path):
+    import os
+    import stat
+
+    out = images.save_image(gradient_image(), tmp_path / "shared.png")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask

@@ -109,11 +109,18 @@ def save_image(im: Image.Image, path, quality: int = 95) -> Path:
     try:
         with os.fdopen(fd, "wb") as f:
             im.save(f, format=fmt, **({"quality": quality} if fmt in ("JPEG", "WEBP") else {}))
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes owner-only files; give the usual mode
         os.replace(tmp, p)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
     return p
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 # --- colour ---------------------------------------------------------------------------------
