@@ -23,8 +23,37 @@ def _f(default, help, choices=None, group="style", **kw):
 MAX_SIZE = 8192  # long side in pixels; a hard ceiling above the memory check
 
 
+class SettingsTable:
+    """What every settings dataclass shares: copying, a JSON-ready dict, parsing one back (from
+    flags, forms or a checkpoint) and checking fixed choices. Subclasses add validate()."""
+
+    kind = "setting"  # how errors name a field
+
+    def replace(self, **changes):
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict):
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            from .errors import suggest
+            raise BrushworkError(f"unknown {cls.kind} '{unknown[0]}'" + suggest(unknown[0], known))
+        return cls(**{k: coerce(known[k], v) for k, v in data.items()}).validate()
+
+    def check_choices(self) -> None:
+        for f in fields(self):
+            choices = f.metadata.get("choices")
+            value = getattr(self, f.name)
+            if choices and value not in choices:
+                raise BrushworkError(f"{f.name} must be one of {', '.join(choices)}, not '{value}'")
+
+
 @dataclass(frozen=True)
-class Settings:
+class Settings(SettingsTable):
     # --- network -----------------------------------------------------------------------
     backbone: str = _f("efficientnet-lite0", "Feature network (see `brushwork backbones`).", group="network")
     weights: Optional[str] = _f(None, "Weights file to use instead of the cached/packaged one.", group="network")
@@ -78,28 +107,9 @@ class Settings:
                             group="reporting")
     snapshot_every: int = _f(0, "Save an intermediate image every N iterations (CLI; 0: never).", group="reporting")
 
-    def replace(self, **changes) -> "Settings":
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict:
-        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v) for f in fields(self)}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "Settings":
-        known = {f.name: f for f in fields(cls)}
-        unknown = sorted(set(data) - set(known))
-        if unknown:
-            from .errors import suggest
-            raise BrushworkError(f"unknown setting '{unknown[0]}'" + suggest(unknown[0], known))
-        return cls(**{k: coerce(known[k], v) for k, v in data.items()}).validate()
-
     def validate(self) -> "Settings":
         """Raise BrushworkError naming the first nonsense value; return self when all is well."""
-        for f in fields(self):
-            choices = f.metadata.get("choices")
-            value = getattr(self, f.name)
-            if choices and value not in choices:
-                raise BrushworkError(f"{f.name} must be one of {', '.join(choices)}, not '{value}'")
+        self.check_choices()
         for name in ("content_weight", "style_weight", "tv_weight", "chroma_tv_weight", "noise_ratio"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:

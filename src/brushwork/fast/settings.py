@@ -3,13 +3,12 @@ help text in its metadata, so the CLI flags and docs come from this table; a che
 settings that built it (`to_dict`) and loading rebuilds them exactly (`from_dict`)."""
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass, field, fields
 from typing import Optional
 
-from ..errors import BrushworkError, suggest
-from ..settings import coerce
+from ..errors import BrushworkError
+from ..settings import SettingsTable
 from .network import ARCHS, DEFAULT_ARCH
 
 
@@ -21,7 +20,9 @@ def _f(default, help, choices=None, **kw):
 
 
 @dataclass(frozen=True)
-class TrainSettings:
+class TrainSettings(SettingsTable):
+    kind = "training setting"
+
     style_image: str = _f("", "Style image the network learns (the STYLE argument).")
     images: str = _f("", "Folder of training photos, searched recursively (any format Pillow reads).")
     arch: str = _f(DEFAULT_ARCH, "Transformation network: johnson (Johnson et al. 2016), johnson-w8, "
@@ -51,26 +52,9 @@ class TrainSettings:
     checkpoint_every: int = _f(200, "Save a checkpoint and a preview every N steps (0: only at the end).")
     preview_image: Optional[str] = _f(None, "Validation photo for previews (default: the first photo found).")
 
-    def replace(self, **changes) -> "TrainSettings":
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict:
-        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v) for f in fields(self)}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "TrainSettings":
-        known = {f.name: f for f in fields(cls)}
-        unknown = sorted(set(data) - set(known))
-        if unknown:
-            raise BrushworkError(f"unknown training setting '{unknown[0]}'" + suggest(unknown[0], known))
-        return cls(**{k: _coerce(known[k], v) for k, v in data.items()}).validate()
-
     def validate(self) -> "TrainSettings":
         """Raise BrushworkError naming the first nonsense value; return self when all is well."""
-        for f in fields(self):
-            choices = f.metadata.get("choices")
-            if choices and getattr(self, f.name) not in choices:
-                raise BrushworkError(f"{f.name} must be one of {', '.join(choices)}, not '{getattr(self, f.name)}'")
+        self.check_choices()
         for name in ("content_weight", "style_weight", "tv_weight", "stability_weight", "minutes"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
@@ -86,16 +70,6 @@ class TrainSettings:
         if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
             raise BrushworkError(f"learning_rate must be positive, not {self.learning_rate}")
         return self
-
-
-def _coerce(f, value):
-    """Strings from flags and JSON values from checkpoints into the field's type."""
-    if f.name in ("content_layers", "style_layers"):
-        if value is None or value == "":
-            return None
-        items = value.split(",") if isinstance(value, str) else value
-        return tuple(str(i).strip() for i in items if str(i).strip())
-    return coerce(f, value)
 
 
 def train_fields():

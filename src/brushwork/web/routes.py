@@ -70,6 +70,11 @@ def _store_job(s, preset: str, settings: dict, uploads: dict) -> dict:
     inputs = {"content": files["content"], "styles": [files[k] for k in files if k.startswith("style-")],
               "init": files.get("init"), "names": {k: u.name for k, u in uploads.items()},
               "sizes": {k: [u.width, u.height] for k, u in uploads.items()}}
+    return enqueue(s, job_id, preset, settings, inputs)
+
+
+def enqueue(s, job_id: str, preset: str, settings: dict, inputs: dict) -> dict:
+    """Store a new job and queue it; a full queue leaves no trace of it."""
     s.store.create(job_id, preset, settings, inputs, settings["iterations"])
     try:
         s.manager.submit(job_id)
@@ -148,13 +153,7 @@ def rerun_job(request: Request, job_id: str):
     for name in [inputs["content"], *inputs["styles"], inputs.get("init")]:
         if name:
             shutil.copyfile(old / name, new / name)
-    s.store.create(new_id, job["preset"], job["settings"], inputs, job["settings"]["iterations"])
-    try:
-        s.manager.submit(new_id)
-    except QueueFull:
-        s.store.delete(new_id)
-        raise
-    return job_view(s, s.store.get(new_id))
+    return enqueue(s, new_id, job["preset"], job["settings"], inputs)
 
 
 @router.delete("/jobs/{job_id}", summary="Delete a finished or queued job and its files")
