@@ -27,16 +27,17 @@ SHARED = ROOT.parent / "shared"
 AXES = ("style", "content", "color", "rstyle")
 
 # name -> (what it is, Settings overrides). "default" is Settings() as shipped; the others are the
-# steps measured on the way to it (docs/quality.md explains each).
+# steps measured on the way to it (docs/quality.md explains each). Each pins its backbone, so the
+# rows stay what was measured when the default changes.
 OLD_TAPS = dict(content_layers=("block5_1",), style_layers=("stem", "block2_2", "block3_2", "block4_3", "block6_1"))
-UNTUNED = dict(style_weight=1000.0, content_weight=1.0, tv_weight=1.0, chroma_tv_weight=0.0,
-               style_loss="gram+moments", optimizer="adam", learning_rate=0.02, iterations=300, init="content",
-               style_smoothing="none", scales=0, **OLD_TAPS)
-LITE1_TAPS = dict(content_layers=("block5_1",),
-                  style_layers=("block1_1", "block2_3", "block3_3", "block4_4", "block6_1"))
+UNTUNED = dict(backbone="efficientnet-lite0", style_weight=1000.0, content_weight=1.0, tv_weight=1.0,
+               chroma_tv_weight=0.0, style_loss="gram+moments", optimizer="adam", learning_rate=0.02,
+               iterations=300, init="content", style_smoothing="none", scales=0, **OLD_TAPS)
+LITE0 = dict(backbone="efficientnet-lite0", style_weight=6.0, content_layers=("block5_1",),
+             style_layers=("block1_1", "block2_2", "block3_2", "block4_3", "block6_1"))
+LITE1 = dict(backbone="efficientnet-lite1", content_layers=("block5_1",),
+             style_layers=("block1_1", "block2_3", "block3_3", "block4_4", "block6_1"))
 
-# name -> (what it is, Settings overrides). "default" is Settings() as shipped; the others are the
-# steps measured on the way to it (docs/quality.md explains each).
 CANDIDATES = {
     "naive": ("content init, Adam 0.02, 300 iterations at full size, Gram only",
               {**UNTUNED, "scales": 1, "style_loss": "gram", "tv_weight": 0.0}),
@@ -46,11 +47,13 @@ CANDIDATES = {
     "lbfgs-stem": ("L-BFGS, beta 6, TV 10, colour-matched init, old taps (stem first)",
                    {**UNTUNED, "optimizer": "lbfgs", "learning_rate": 1.0, "style_weight": 6.0,
                     "tv_weight": 10.0, "init": "matched"}),
-    "default": ("Settings() as shipped: L-BFGS, beta 6, TV 2, matched init, block1_1..block6_1", {}),
-    "softmax": ("default + softmax smoothing over channels (Wang et al. 2021)", {"style_smoothing": "softmax"}),
-    "wasserstein": ("default with the Gaussian W2 (mean+covariance) style loss", {"style_loss": "wasserstein"}),
-    "chroma-tv": ("default + chroma TV 30", {"chroma_tv_weight": 30.0}),
-    "lite1": ("default on EfficientNet-Lite1 (equivalent taps)", {"backbone": "efficientnet-lite1", **LITE1_TAPS}),
+    "lite0": ("the first tuned recipe: Lite0, L-BFGS, beta 6, TV 2, matched init, block1_1..block6_1", LITE0),
+    "softmax": ("lite0 + softmax smoothing over channels (Wang et al. 2021)", {**LITE0, "style_smoothing": "softmax"}),
+    "wasserstein": ("lite0 with the Gaussian W2 (mean+covariance) style loss", {**LITE0, "style_loss": "wasserstein"}),
+    "chroma-tv": ("lite0 + chroma TV 30", {**LITE0, "chroma_tv_weight": 30.0}),
+    "lite1": ("lite0's recipe on EfficientNet-Lite1 (equivalent taps), beta 6", {**LITE1, "style_weight": 6.0}),
+    "lite1-b5": ("lite1 with beta 5", {**LITE1, "style_weight": 5.0}),
+    "default": ("Settings() as shipped: Lite1, L-BFGS, beta 4, TV 2, matched init", {}),
 }
 
 

@@ -15,7 +15,9 @@ def test_every_setting_is_documented():
 
 def test_defaults_are_valid_and_run_offline():
     s = Settings().validate()
-    assert s.backbone == "efficientnet-lite0"
+    assert s.backbone == "efficientnet-lite1"
+    from brushwork import weights
+    assert weights.locate(s.backbone) is not None  # packaged: no download needed
 
 
 def test_from_dict_parses_strings_and_lists():

@@ -55,7 +55,7 @@ class SettingsTable:
 @dataclass(frozen=True)
 class Settings(SettingsTable):
     # --- network -----------------------------------------------------------------------
-    backbone: str = _f("efficientnet-lite0", "Feature network (see `brushwork backbones`).", group="network")
+    backbone: str = _f("efficientnet-lite1", "Feature network (see `brushwork backbones`).", group="network")
     weights: Optional[str] = _f(None, "Weights file to use instead of the cached/packaged one.", group="network")
     pooling: str = _f("max", "Pooling in VGG networks: max or avg (avg gives smoother results).",
                       ["max", "avg"], group="network")
@@ -66,7 +66,7 @@ class Settings(SettingsTable):
     style_layers: Optional[tuple] = _f(None, "Style layers, comma separated (default: the backbone's).")
     style_layer_weights: Optional[tuple] = _f(None, "Weight of each style layer, comma separated (default: equal).")
     content_weight: float = _f(1.0, "alpha: weight of the content loss.")
-    style_weight: float = _f(6.0, "beta: weight of the style loss.")
+    style_weight: float = _f(4.0, "beta: weight of the style loss.")
     tv_weight: float = _f(2.0, "Total-variation weight: smooths high-frequency noise (0 turns it off).")
     chroma_tv_weight: float = _f(0.0, "Extra total-variation weight on the colour channels only: removes "
                                  "colour speckle without blurring light-dark strokes (0 turns it off).")

@@ -37,7 +37,7 @@ export class Composer {
     const keys = Object.keys(changes);
     $("preset-note").textContent = keys.length
       ? `Changes ${keys.length} settings: ${keys.slice(0, 6).join(", ")}${keys.length > 6 ? ", …" : ""}.`
-      : "The brushwork defaults: EfficientNet-Lite0, works offline.";
+      : "The brushwork defaults: EfficientNet-Lite1, works offline.";
     this.setValues(this.schema.presets[this.preset]);
   }
 
