@@ -116,8 +116,10 @@ def objective(job: Job, image: torch.Tensor, content_targets: dict, style_target
         "content": s.content_weight * losses.content_loss(feats, content_targets, s.loss_normalisation),
         "style": s.style_weight * losses.style_loss(feats, style_targets, job.style_weights,
                                                     s.loss_normalisation, s.style_smoothing),
-        "tv": s.tv_weight * losses.tv_loss(image) + s.chroma_tv_weight * losses.chroma_tv_loss(image),
+        "tv": s.tv_weight * losses.tv_loss(image),
     }
+    if s.chroma_tv_weight:  # off by default: skip its colour conversion on every step
+        terms["tv"] = terms["tv"] + s.chroma_tv_weight * losses.chroma_tv_loss(image)
     terms["total"] = terms["content"] + terms["style"] + terms["tv"]
     return terms
 

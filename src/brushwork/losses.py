@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import torch
 
+from .images import rgb_to_yiq
+
 
 def gram(f: torch.Tensor, normalisation: str = "relative") -> torch.Tensor:
     """(B, C, C) channel co-activations, averaged over positions (and channels when classic)."""
@@ -137,5 +139,4 @@ def tv_loss(image: torch.Tensor) -> torch.Tensor:
 def chroma_tv_loss(image: torch.Tensor) -> torch.Tensor:
     """Total variation of the chrominance (the I and Q channels of YIQ) only: penalises colour
     speckle, which EfficientNet features barely see, without blurring light-dark edges."""
-    from .images import rgb_to_yiq
     return tv_loss(rgb_to_yiq(image)[:, 1:])

@@ -5,7 +5,6 @@ Layers: `stem` (stride 2), then `block{stage}_{k}` for the k-th inverted-residua
 the seven stages, e.g. block4_3. Stage strides 1,2,2,2,1,2,1; TensorFlow 'same' padding."""
 import math
 
-import torch
 import torch.nn.functional as F
 from torch import nn
 

@@ -2,7 +2,6 @@
 the main argparse parser; each subcommand's `func(args)` returns an exit code."""
 from __future__ import annotations
 
-import argparse
 from dataclasses import fields
 
 from ..errors import BrushworkError

@@ -17,7 +17,7 @@ from ..engine import pick_device
 from ..errors import BrushworkError, Cancelled
 from . import checkpoint
 from .apply import stylise_tensor
-from .data import PhotoCrops, open_photo
+from .data import PhotoCrops
 from .network import build
 from .settings import TrainSettings
 
