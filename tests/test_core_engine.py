@@ -108,3 +108,15 @@ def test_vgg_presets_run_with_random_weights(vgg16_weights, vgg19_weights):
         s = preset(name, weights=str(path), size=32, iterations=3, snapshot_every=0)
         out, seen = run(s)
         assert out.size == (32, 24) and len(seen) == 3, name
+
+
+def test_the_patch_term_is_part_of_the_style_loss_only_when_weighted():
+    content, style = (images.to_tensor(im) for im in (gradient_image(), stripes_image()))
+    for weight, expect in ((0.0, False), (10.0, True)):
+        job = engine.plan_job(Settings(**FAST, patch_weight=weight), "cpu")
+        targets = engine.make_targets(job, content, [style], (1.0,))
+        assert bool(targets[2]) is expect
+        terms = engine.objective(job, content, *targets)
+        plain = engine.objective(engine.plan_job(Settings(**FAST, patch_weight=0.0), "cpu"), content,
+                                 *targets[:2], {})
+        assert (float(terms["style"]) > float(plain["style"]) + 1e-6) is expect

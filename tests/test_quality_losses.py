@@ -89,3 +89,42 @@ def test_style_loss_falls_when_optimising_a_tiny_image(kind, smoothing):
         history.append(float(loss.detach()))
     assert all(torch.isfinite(torch.tensor(history)))
     assert history[-1] < 0.7 * history[0]
+
+
+def image(seed, shape=(1, 3, 24, 20)):
+    return torch.rand(shape, generator=torch.Generator().manual_seed(seed))
+
+
+def test_patch_statistics_of_a_flat_colour_have_its_mean_and_no_spread():
+    flat = torch.tensor([0.2, 0.5, 0.9]).view(1, 3, 1, 1).expand(1, 3, 12, 12)
+    stats = losses.patch_statistics(flat, (1, 2))
+    assert set(stats) == {1, 2}
+    for s in stats.values():
+        assert s["mean"].shape == (1, 27) and s["cov"].shape == (1, 27, 27)
+        assert torch.allclose(s["mean"].view(3, 9), torch.tensor([0.2, 0.5, 0.9])[:, None].expand(3, 9))
+        assert float(s["cov"].abs().max()) < 1e-6
+
+
+def test_patch_covariance_sees_fine_texture_that_blurring_removes():
+    noisy = image(0)
+    blurred = torch.nn.functional.avg_pool2d(noisy, 3, 1, 1, count_include_pad=False)
+    spread = lambda x: float(losses.patch_statistics(x, (1,))[1]["cov"].diagonal(dim1=1, dim2=2).sum())  # noqa: E731
+    assert spread(blurred) < 0.5 * spread(noisy)
+
+
+def test_patch_loss_is_zero_at_the_target_grows_with_the_difference_and_has_a_gradient():
+    style = image(1)
+    targets = losses.patch_statistics(style, losses.patch_scales(style))
+    assert float(losses.patch_loss(style, targets)) < 1e-8
+    near, far = style * 0.9 + 0.05, image(2) * 0.3
+    assert 1e-4 < float(losses.patch_loss(near, targets)) < float(losses.patch_loss(far, targets))
+    x = far.clone().requires_grad_(True)
+    losses.patch_loss(x, targets).backward()
+    assert float(x.grad.abs().sum()) > 0
+
+
+def test_patch_scales_keep_only_factors_every_image_can_fill():
+    big, small = image(3, (1, 3, 40, 40)), image(4, (1, 3, 9, 30))
+    assert losses.patch_scales(big) == (1, 2, 4)
+    assert losses.patch_scales(big, small) == (1, 2)  # 9 // 4 leaves less than a 3x3 patch
+    assert losses.patch_scales(image(5, (1, 3, 2, 2))) == ()

@@ -100,16 +100,23 @@ def available_memory(device) -> Optional[int]:
 
 
 def make_targets(job: Job, content: torch.Tensor, styles: list, blend) -> tuple:
-    """Content features and blended style statistics at this level's resolution."""
+    """Content features, blended style statistics and blended pixel-patch statistics (empty when
+    patch_weight is 0) at this level's resolution."""
     s = job.settings
     with torch.no_grad():
         content_targets = job.net(content, job.content_layers)
         per_style = [losses.style_targets(job.net(im, tuple(job.style_weights)), s.style_loss,
                                           s.loss_normalisation, s.style_smoothing) for im in styles]
-    return content_targets, losses.blend_targets(per_style, blend)
+        patch_targets = {}
+        if s.patch_weight:
+            scales = losses.patch_scales(content, *styles)
+            patch_targets = losses.blend_targets([losses.patch_statistics(im, scales) for im in styles], blend) \
+                if scales else {}
+    return content_targets, losses.blend_targets(per_style, blend), patch_targets
 
 
-def objective(job: Job, image: torch.Tensor, content_targets: dict, style_targets: dict) -> dict:
+def objective(job: Job, image: torch.Tensor, content_targets: dict, style_targets: dict,
+              patch_targets: dict) -> dict:
     s = job.settings
     feats = job.net(image, job.content_layers + tuple(job.style_weights))
     terms = {
@@ -118,6 +125,8 @@ def objective(job: Job, image: torch.Tensor, content_targets: dict, style_target
                                                     s.loss_normalisation, s.style_smoothing),
         "tv": s.tv_weight * losses.tv_loss(image),
     }
+    if patch_targets:
+        terms["style"] = terms["style"] + s.patch_weight * losses.patch_loss(image, patch_targets)
     if s.chroma_tv_weight:  # off by default: skip its colour conversion on every step
         terms["tv"] = terms["tv"] + s.chroma_tv_weight * losses.chroma_tv_loss(image)
     terms["total"] = terms["content"] + terms["style"] + terms["tv"]

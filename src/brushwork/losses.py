@@ -129,6 +129,38 @@ def style_loss(feats: dict, targets: dict, layer_weights: dict, normalisation: s
     return total
 
 
+PATCH_SIZE = 3
+PATCH_SCALES = (1, 2, 4)
+
+
+def patch_scales(*images: torch.Tensor, size: int = PATCH_SIZE, scales=PATCH_SCALES) -> tuple:
+    """The downsampling factors at which every one of `images` still holds a whole patch."""
+    return tuple(f for f in scales if all(min(im.shape[-2:]) // f >= size for im in images))
+
+
+def patch_statistics(image: torch.Tensor, scales=PATCH_SCALES, size: int = PATCH_SIZE) -> dict:
+    """{factor: {"mean": (B, D), "cov": (B, D, D)}} of the size x size colour patches of `image`
+    downsampled by each factor, D = 3 * size * size: pixel-level texture (fine brush marks, local
+    colour contrast) that a backbone's first, already strided layer barely constrains."""
+    out = {}
+    for factor in scales:
+        x = torch.nn.functional.avg_pool2d(image, factor) if factor > 1 else image
+        patches = torch.nn.functional.unfold(x, size)  # (B, D, positions)
+        mean = patches.mean(2)
+        centred = patches - mean[..., None]
+        out[factor] = {"mean": mean, "cov": centred @ centred.transpose(1, 2) / patches.shape[2]}
+    return out
+
+
+def patch_loss(image: torch.Tensor, targets: dict, size: int = PATCH_SIZE) -> torch.Tensor:
+    """Mean over scales of the relative distances of the patch means and covariances of `image`
+    to `targets` (the style's patch_statistics)."""
+    stats = patch_statistics(image, tuple(targets), size)
+    total = sum(distance(stats[f]["mean"], t["mean"]) + distance(stats[f]["cov"], t["cov"])
+                for f, t in targets.items())
+    return total / max(1, len(targets))
+
+
 def tv_loss(image: torch.Tensor) -> torch.Tensor:
     """Total variation: mean squared difference between neighbouring pixels, (B, 3, H, W) in 0..1."""
     dx = image[..., :, 1:] - image[..., :, :-1]

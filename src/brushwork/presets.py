@@ -10,7 +10,8 @@ PRESETS = {
         backbone="vgg16", content_layers=("conv4_2",),
         style_layers=("conv1_1", "conv2_1", "conv3_1", "conv4_2", "conv5_1"),
         style_layer_weights=(0.5, 1.0, 1.5, 3.0, 4.0),
-        content_weight=0.025, style_weight=5.0, tv_weight=0.0, style_loss="gram", loss_normalisation="classic",
+        content_weight=0.025, style_weight=5.0, tv_weight=0.0, patch_weight=0.0, style_loss="gram",
+        loss_normalisation="classic",
         optimizer="adam", learning_rate=2.0 / 255, adam_beta1=0.8, adam_beta2=0.999,
         init="mix", noise_ratio=0.1, size=224, iterations=1000, snapshot_every=5, scales=1,
     ),
@@ -19,14 +20,15 @@ PRESETS = {
         backbone="vgg19", content_layers=("conv4_2",),
         style_layers=("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"),
         style_layer_weights=(0.2, 0.2, 0.2, 0.2, 0.2),
-        tv_weight=0.0, style_loss="gram", loss_normalisation="classic",
+        tv_weight=0.0, patch_weight=0.0, style_loss="gram", loss_normalisation="classic",
         optimizer="lbfgs", learning_rate=1.0, init="content", size=640, iterations=200, scales=1,
     ),
     # jcjohnson/neural-style defaults, the classic reference implementation.
     "neural-style": dict(
         backbone="vgg19", content_layers=("relu4_2",),
         style_layers=("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"), style_layer_weights=None,
-        content_weight=5.0, style_weight=100.0, tv_weight=1e-3, style_loss="gram", loss_normalisation="classic",
+        content_weight=5.0, style_weight=100.0, tv_weight=1e-3, patch_weight=0.0, style_loss="gram",
+        loss_normalisation="classic",
         optimizer="lbfgs", learning_rate=1.0, init="noise", size=512, iterations=1000, scales=1,
     ),
 }
