@@ -33,9 +33,10 @@ OLD_TAPS = dict(content_layers=("block5_1",), style_layers=("stem", "block2_2", 
 UNTUNED = dict(backbone="efficientnet-lite0", style_weight=1000.0, content_weight=1.0, tv_weight=1.0, patch_weight=0.0,
                chroma_tv_weight=0.0, style_loss="gram+moments", optimizer="adam", learning_rate=0.02,
                iterations=300, init="content", style_smoothing="none", scales=0, **OLD_TAPS)
-LITE0 = dict(backbone="efficientnet-lite0", style_weight=6.0, patch_weight=0.0, content_layers=("block5_1",),
+LITE0 = dict(backbone="efficientnet-lite0", style_weight=6.0, patch_weight=0.0, chroma_tv_weight=0.0,
+             content_layers=("block5_1",),
              style_layers=("block1_1", "block2_2", "block3_2", "block4_3", "block6_1"))
-LITE1 = dict(backbone="efficientnet-lite1", patch_weight=0.0, content_layers=("block5_1",),
+LITE1 = dict(backbone="efficientnet-lite1", patch_weight=0.0, chroma_tv_weight=0.0, content_layers=("block5_1",),
              style_layers=("block1_1", "block2_3", "block3_3", "block4_4", "block6_1"))
 
 CANDIDATES = {
@@ -54,8 +55,13 @@ CANDIDATES = {
     "lite1": ("lite0's recipe on EfficientNet-Lite1 (equivalent taps), beta 6", {**LITE1, "style_weight": 6.0}),
     "lite1-b5": ("lite1 with beta 5", {**LITE1, "style_weight": 5.0}),
     "lite1-b4": ("lite1 with beta 4 (the default before the patch term)", {**LITE1, "style_weight": 4.0}),
+    "patch10": ("lite1-b4 + the pixel-patch term at weight 10", {**LITE1, "style_weight": 4.0, "patch_weight": 10.0}),
+    "patch20": ("lite1-b4 + the pixel-patch term at weight 20", {**LITE1, "style_weight": 4.0, "patch_weight": 20.0}),
     "patch30": ("lite1-b4 + the pixel-patch term at weight 30", {**LITE1, "style_weight": 4.0, "patch_weight": 30.0}),
-    "default": ("Settings() as shipped: Lite1, L-BFGS, beta 4, TV 2, matched init, patch term 10", {}),
+    "patch10-ctv10": ("patch10 + chroma TV 10", {**LITE1, "style_weight": 4.0, "patch_weight": 10.0,
+                                                 "chroma_tv_weight": 10.0}),
+    "default": ("Settings() as shipped: Lite1, L-BFGS, beta 4, TV 2, chroma TV 10, matched init, patch term 20",
+                {}),
 }
 
 

@@ -67,11 +67,11 @@ class Settings(SettingsTable):
     style_layer_weights: Optional[tuple] = _f(None, "Weight of each style layer, comma separated (default: equal).")
     content_weight: float = _f(1.0, "alpha: weight of the content loss.")
     style_weight: float = _f(4.0, "beta: weight of the style loss.")
-    patch_weight: float = _f(10.0, "Weight of the pixel-patch style term: the mean and covariance of the "
+    patch_weight: float = _f(20.0, "Weight of the pixel-patch style term: the mean and covariance of the "
                              "style's 3x3 colour patches at full, half and quarter size (fine brush "
                              "texture that network features miss; 0 turns it off).")
     tv_weight: float = _f(2.0, "Total-variation weight: smooths high-frequency noise (0 turns it off).")
-    chroma_tv_weight: float = _f(0.0, "Extra total-variation weight on the colour channels only: removes "
+    chroma_tv_weight: float = _f(10.0, "Extra total-variation weight on the colour channels only: removes "
                                  "colour speckle without blurring light-dark strokes (0 turns it off).")
     style_loss: str = _f("gram+moments", "Style statistic: gram (Gatys), moments (mean and std per channel), "
                          "gram+moments, or wasserstein (mean and covariance: the 2-Wasserstein distance "
