@@ -81,6 +81,8 @@ def check_memory(job: Job, shape: tuple, device) -> None:
     with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t.numel() * t.element_size()) or t,
                                                   lambda t: t):
         job.net(probe, job.content_layers + tuple(job.style_weights))
+        if job.settings.patch_weight:  # its full-resolution patches cost about as much as the network
+            losses.patch_statistics(probe)
     need = sum(saved) / (64 * 64) * shape[0] * shape[1] * 2.5  # saved tensors, gradients, temporaries
     free = available_memory(device)
     if free and need > free:
