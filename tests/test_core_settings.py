@@ -84,3 +84,10 @@ def test_preset_overrides_and_unknown_name():
     with pytest.raises(BrushworkError, match="did you mean dl4j"):
         preset("dl4")
     assert set(PRESETS) >= {"brushwork", "dl4j", "signalpop", "neural-style"}
+
+
+@pytest.mark.parametrize("name", ["dl4j", "signalpop", "neural-style"])
+def test_reproduction_presets_leave_out_brushworks_own_terms(name):
+    s = preset(name)  # the originals had no pixel-patch term and no chroma TV, whatever the defaults become
+    assert s.patch_weight == 0 and s.chroma_tv_weight == 0
+    assert Settings().patch_weight > 0 and Settings().chroma_tv_weight > 0

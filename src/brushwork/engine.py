@@ -109,11 +109,8 @@ def make_targets(job: Job, content: torch.Tensor, styles: list, blend) -> tuple:
         content_targets = job.net(content, job.content_layers)
         per_style = [losses.style_targets(job.net(im, tuple(job.style_weights)), s.style_loss,
                                           s.loss_normalisation, s.style_smoothing) for im in styles]
-        patch_targets = {}
-        if s.patch_weight:
-            scales = losses.patch_scales(content, *styles)
-            patch_targets = losses.blend_targets([losses.patch_statistics(im, scales) for im in styles], blend) \
-                if scales else {}
+        scales = losses.patch_scales(content, *styles) if s.patch_weight else ()
+        patch_targets = losses.blend_targets([losses.patch_statistics(im, scales) for im in styles], blend)
     return content_targets, losses.blend_targets(per_style, blend), patch_targets
 
 
@@ -129,7 +126,7 @@ def objective(job: Job, image: torch.Tensor, content_targets: dict, style_target
     }
     if patch_targets:
         terms["style"] = terms["style"] + s.patch_weight * losses.patch_loss(image, patch_targets)
-    if s.chroma_tv_weight:  # off by default: skip its colour conversion on every step
+    if s.chroma_tv_weight:  # skip its colour conversion on every step when it is off
         terms["tv"] = terms["tv"] + s.chroma_tv_weight * losses.chroma_tv_loss(image)
     terms["total"] = terms["content"] + terms["style"] + terms["tv"]
     return terms
