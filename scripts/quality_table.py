@@ -38,6 +38,7 @@ LITE0 = dict(backbone="efficientnet-lite0", style_weight=6.0, patch_weight=0.0, 
              style_layers=("block1_1", "block2_2", "block3_2", "block4_3", "block6_1"))
 LITE1 = dict(backbone="efficientnet-lite1", patch_weight=0.0, chroma_tv_weight=0.0, content_layers=("block5_1",),
              style_layers=("block1_1", "block2_3", "block3_3", "block4_4", "block6_1"))
+LITE1_B4 = {**LITE1, "style_weight": 4.0}  # the default before the patch term
 
 CANDIDATES = {
     "naive": ("content init, Adam 0.02, 300 iterations at full size, Gram only",
@@ -54,12 +55,10 @@ CANDIDATES = {
     "chroma-tv": ("lite0 + chroma TV 30", {**LITE0, "chroma_tv_weight": 30.0}),
     "lite1": ("lite0's recipe on EfficientNet-Lite1 (equivalent taps), beta 6", {**LITE1, "style_weight": 6.0}),
     "lite1-b5": ("lite1 with beta 5", {**LITE1, "style_weight": 5.0}),
-    "lite1-b4": ("lite1 with beta 4 (the default before the patch term)", {**LITE1, "style_weight": 4.0}),
-    "patch10": ("lite1-b4 + the pixel-patch term at weight 10", {**LITE1, "style_weight": 4.0, "patch_weight": 10.0}),
-    "patch20": ("lite1-b4 + the pixel-patch term at weight 20", {**LITE1, "style_weight": 4.0, "patch_weight": 20.0}),
-    "patch30": ("lite1-b4 + the pixel-patch term at weight 30", {**LITE1, "style_weight": 4.0, "patch_weight": 30.0}),
-    "patch10-ctv10": ("patch10 + chroma TV 10", {**LITE1, "style_weight": 4.0, "patch_weight": 10.0,
-                                                 "chroma_tv_weight": 10.0}),
+    "lite1-b4": ("lite1 with beta 4 (the default before the patch term)", LITE1_B4),
+    **{f"patch{w}": (f"lite1-b4 + the pixel-patch term at weight {w}", {**LITE1_B4, "patch_weight": float(w)})
+       for w in (10, 20, 30)},
+    "patch10-ctv10": ("patch10 + chroma TV 10", {**LITE1_B4, "patch_weight": 10.0, "chroma_tv_weight": 10.0}),
     "default": ("Settings() as shipped: Lite1, L-BFGS, beta 4, TV 2, chroma TV 10, matched init, patch term 20",
                 {}),
 }
