@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-AXES = ("style", "content", "color", "rstyle")
+AXES = ("style", "content", "color", "rstyle", "speckle", "coherence")
 
 # name -> (what it is, Settings overrides). "default" is Settings() as shipped; the others are the
 # steps measured on the way to it (docs/quality.md explains each). Each pins its backbone, so the
@@ -130,12 +130,12 @@ def run_candidate(name, overrides, pairs, args, judge) -> dict:
 
 
 def table(rows: dict) -> str:
-    lines = ["| candidate | style | content | color | rstyle | median s/image |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = ["| candidate | style | content | color | rstyle | speckle | coherence | median s/image |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, r in rows.items():
         t = "-" if r["time"] is None else f"{r['time']:.1f}"
         lines.append(f"| {name} | {r['style']:.3f} | {r['content']:.3f} | {r['color']:.4f} | "
-                     f"{r['rstyle']:.4f} | {t} |")
+                     f"{r['rstyle']:.4f} | {r['speckle']:.3f} | {r['coherence']:.3f} | {t} |")
     return "\n".join(lines)
 
 

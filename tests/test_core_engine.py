@@ -110,13 +110,23 @@ def test_vgg_presets_run_with_random_weights(vgg16_weights, vgg19_weights):
         assert out.size == (32, 24) and len(seen) == 3, name
 
 
-def test_the_patch_term_is_part_of_the_style_loss_only_when_weighted():
+def test_each_weighted_term_is_reported_under_its_own_name_and_adds_to_the_total():
     content, style = (images.to_tensor(im) for im in (gradient_image(), stripes_image()))
     for weight, expect in ((0.0, False), (10.0, True)):
-        job = engine.plan_job(Settings(**FAST, patch_weight=weight), "cpu")
+        job = engine.plan_job(Settings(**FAST, patch_weight=weight, colour_weight=weight), "cpu")
         targets = engine.make_targets(job, content, [style], (1.0,))
-        assert bool(targets[2]) is expect
-        terms = engine.objective(job, content, *targets)
-        plain = engine.objective(engine.plan_job(Settings(**FAST, patch_weight=0.0), "cpu"), content,
-                                 *targets[:2], {})
-        assert (float(terms["style"]) > float(plain["style"]) + 1e-6) is expect
+        assert ("patch" in targets and "colour" in targets) is expect
+        values = engine.objective(job, content, targets)
+        assert ("patch" in values and "colour" in values) is expect
+        parts = sum(float(v) for k, v in values.items() if k != "total")
+        assert float(values["total"]) == pytest.approx(parts, rel=1e-5)
+        if expect:
+            assert float(values["patch"]) > 0 and float(values["colour"]) > 0
+
+
+@pytest.mark.parametrize("octaves,chroma", [(1, 1.0), (3, 1.0), (3, 2.0)])
+def test_every_parameterisation_lowers_the_loss_and_keeps_the_size(octaves, chroma):
+    out, seen = run(Settings(**{**FAST, "iterations": 15, "scales": 1}, octaves=octaves, chroma_factor=chroma,
+                             fine_gain=0.5))
+    assert out.size == (48, 36)
+    assert seen[-1].losses["total"] < 0.8 * seen[0].losses["total"]

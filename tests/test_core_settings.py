@@ -87,7 +87,12 @@ def test_preset_overrides_and_unknown_name():
 
 
 @pytest.mark.parametrize("name", ["dl4j", "signalpop", "neural-style"])
-def test_reproduction_presets_leave_out_brushworks_own_terms(name):
-    s = preset(name)  # the originals had no pixel-patch term and no chroma TV, whatever the defaults become
-    assert s.patch_weight == 0 and s.chroma_tv_weight == 0
-    assert Settings().patch_weight > 0 and Settings().chroma_tv_weight > 0
+def test_reproduction_presets_use_only_the_terms_they_name_and_plain_pixels(name):
+    from brushwork.terms import TERMS
+    s = preset(name)  # whatever terms brushwork adds, a reproduction keeps to the original objective
+    used = set(PRESETS[name]["terms"])
+    for term in TERMS:
+        if term.name not in used:
+            assert getattr(s, term.weight) == 0, term.name
+    assert "content" in used and "style" in used and s.content_weight > 0 and s.style_weight > 0
+    assert (s.octaves, s.chroma_factor) == (1, 1.0)

@@ -210,9 +210,10 @@ def cmd_backbones(args) -> int:
 
 
 def cmd_presets(args) -> int:
-    from .presets import PRESETS
+    from .presets import PRESETS, preset_fields
 
-    for name, changes in PRESETS.items():
+    for name in PRESETS:
+        changes = preset_fields(name)
         told = ", ".join(f"{k}={','.join(map(str, v)) if isinstance(v, tuple) else v}" for k, v in changes.items())
         print(f"{name}: {told or 'the defaults (see brushwork stylize --help)'}")
     return 0

@@ -10,7 +10,7 @@ from typing import Callable, Optional
 
 import torch
 
-from . import images, losses
+from . import images, parameterise, terms
 from .backbones import Backbone, create_backbone
 from .errors import BrushworkError, Cancelled
 from .settings import Settings
@@ -22,7 +22,7 @@ class Progress:
     total: int
     level: int  # 0-based coarse-to-fine scale
     levels: int
-    losses: dict = field(default_factory=dict)  # content, style, tv, total (floats, weighted)
+    losses: dict = field(default_factory=dict)  # each active term (terms.py) and total (floats, weighted)
     image: Optional[object] = None  # a PIL preview on preview/snapshot iterations
     snapshot: bool = False  # True when settings.snapshot_every asks for this one to be kept
 
@@ -81,8 +81,9 @@ def check_memory(job: Job, shape: tuple, device) -> None:
     with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t.numel() * t.element_size()) or t,
                                                   lambda t: t):
         job.net(probe, job.content_layers + tuple(job.style_weights))
-        if job.settings.patch_weight:  # its full-resolution patches cost about as much as the network
-            losses.patch_statistics(probe)
+        for term in terms.active(job.settings):
+            if term.memory:  # e.g. the patch term's full-resolution patches cost about as much as the network
+                term.memory(probe)
     need = sum(saved) / (64 * 64) * shape[0] * shape[1] * 2.5  # saved tensors, gradients, temporaries
     free = available_memory(device)
     if free and need > free:
@@ -101,35 +102,14 @@ def available_memory(device) -> Optional[int]:
         return None
 
 
-def make_targets(job: Job, content: torch.Tensor, styles: list, blend) -> tuple:
-    """Content features, blended style statistics and blended pixel-patch statistics (empty when
-    patch_weight is 0) at this level's resolution."""
-    s = job.settings
-    with torch.no_grad():
-        content_targets = job.net(content, job.content_layers)
-        per_style = [losses.style_targets(job.net(im, tuple(job.style_weights)), s.style_loss,
-                                          s.loss_normalisation, s.style_smoothing) for im in styles]
-        scales = losses.patch_scales(content, *styles) if s.patch_weight else ()
-        patch_targets = losses.blend_targets([losses.patch_statistics(im, scales) for im in styles], blend)
-    return content_targets, losses.blend_targets(per_style, blend), patch_targets
+def make_targets(job: Job, content: torch.Tensor, styles: list, blend) -> dict:
+    """{term: target} for every active loss term at this level's resolution (see terms.py)."""
+    return terms.build_targets(job, content, styles, blend)
 
 
-def objective(job: Job, image: torch.Tensor, content_targets: dict, style_targets: dict,
-              patch_targets: dict) -> dict:
-    s = job.settings
-    feats = job.net(image, job.content_layers + tuple(job.style_weights))
-    terms = {
-        "content": s.content_weight * losses.content_loss(feats, content_targets, s.loss_normalisation),
-        "style": s.style_weight * losses.style_loss(feats, style_targets, job.style_weights,
-                                                    s.loss_normalisation, s.style_smoothing),
-        "tv": s.tv_weight * losses.tv_loss(image),
-    }
-    if patch_targets:
-        terms["style"] = terms["style"] + s.patch_weight * losses.patch_loss(image, patch_targets)
-    if s.chroma_tv_weight:  # skip its colour conversion on every step when it is off
-        terms["tv"] = terms["tv"] + s.chroma_tv_weight * losses.chroma_tv_loss(image)
-    terms["total"] = terms["content"] + terms["style"] + terms["tv"]
-    return terms
+def objective(job: Job, image: torch.Tensor, targets: dict) -> dict:
+    """{term: weighted loss, "total": their sum}."""
+    return terms.evaluate(job, image, targets)
 
 
 def initial_image(s: Settings, content: torch.Tensor, generator: torch.Generator, styles=()) -> torch.Tensor:
@@ -146,37 +126,44 @@ def initial_image(s: Settings, content: torch.Tensor, generator: torch.Generator
     return images.resize_tensor(init, content.shape[-2:])
 
 
-def make_optimizer(s: Settings, x: torch.Tensor):
+def make_optimizer(s: Settings, params: list):
     if s.optimizer == "lbfgs":
-        return torch.optim.LBFGS([x], lr=s.learning_rate, max_iter=1, history_size=50)
-    return torch.optim.Adam([x], lr=s.learning_rate, betas=(s.adam_beta1, s.adam_beta2))
+        return torch.optim.LBFGS(params, lr=s.learning_rate, max_iter=1, history_size=50)
+    return torch.optim.Adam(params, lr=s.learning_rate, betas=(s.adam_beta1, s.adam_beta2))
 
 
 def optimise(job: Job, image, targets, steps: int, report: Callable, cancel) -> torch.Tensor:
-    """`steps` optimiser steps on the pixels of `image`; report(step, losses, x) after each."""
-    x = image.detach().clone().contiguous().requires_grad_(True)
-    opt = make_optimizer(job.settings, x)
+    """`steps` optimiser steps on `image`, written as settings.octaves/chroma_factor say
+    (parameterise.py); report(step, losses, x) after each."""
+    s = job.settings
+    params = [p.requires_grad_(True) for p in parameterise.encode(image, s.octaves, s.chroma_factor, s.fine_gain)]
+    shape = image.shape[-2:]
+    opt = make_optimizer(s, params)
     last = {}
 
     def closure():
         opt.zero_grad(set_to_none=True)
-        terms = objective(job, x, *targets)
-        terms["total"].backward()
-        last.update({k: float(v.detach()) for k, v in terms.items()})
-        return terms["total"]
+        values = objective(job, parameterise.decode(params, shape, s.fine_gain), targets)
+        values["total"].backward()
+        last.update({k: float(v.detach()) for k, v in values.items()})
+        return values["total"]
+
+    def current():
+        with torch.no_grad():
+            return parameterise.decode(params, shape, s.fine_gain).clamp(0, 1)
 
     for step in range(steps):
         if cancel is not None and (cancel.is_set() if hasattr(cancel, "is_set") else cancel()):
-            raise Cancelled(images.to_image(x))
+            raise Cancelled(images.to_image(current()))
         opt.step(closure)
         if not math.isfinite(last["total"]):
             raise BrushworkError(f"the loss became {last['total']} at step {step + 1}: lower the "
                                  f"learning rate or the loss weights")
-        if job.settings.optimizer == "adam":
+        if s.optimizer == "adam" and len(params) == 1:
             with torch.no_grad():
-                x.clamp_(0, 1)
-        report(step, dict(last), x)
-    return x.detach().clamp(0, 1)
+                params[0].clamp_(0, 1)
+        report(step, dict(last), current())
+    return current()
 
 
 def stylize(content, styles, settings: Optional[Settings] = None,

@@ -172,3 +172,28 @@ def chroma_tv_loss(image: torch.Tensor) -> torch.Tensor:
     """Total variation of the chrominance (the I and Q channels of YIQ) only: penalises colour
     speckle, which EfficientNet features barely see, without blurring light-dark edges."""
     return tv_loss(rgb_to_yiq(image)[:, 1:])
+
+
+def colour_directions(n: int = 32, seed: int = 0) -> torch.Tensor:
+    """(3, n) fixed unit directions in RGB: the luminance axis, the two opponent axes and the rest
+    random, so the sliced distance always sees light-dark and the main colour contrasts."""
+    g = torch.Generator().manual_seed(seed)
+    fixed = torch.tensor([[1.0, 1, 1], [1, -1, 0], [1, 1, -2]]).t()
+    d = torch.cat([fixed, torch.randn(3, max(0, n - 3), generator=g)], 1)
+    return d / d.norm(dim=0, keepdim=True)
+
+
+def colour_targets(style: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
+    """(n, P) sorted projections of the style's pixels on each direction: its colour histogram."""
+    return torch.sort(directions.t().to(style) @ style.flatten(2)[0], 1)[0]
+
+
+def colour_loss(image: torch.Tensor, targets: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
+    """Sliced Wasserstein distance (squared) between the colour histograms of `image` and the
+    style: the palette itself, not only its mean and covariance, so colours stay as vivid and as
+    distinct as the painting's. Targets are resampled to the image's pixel count."""
+    proj = torch.sort(directions.t().to(image) @ image.flatten(2)[0], 1)[0]  # (n, P)
+    if targets.shape[1] != proj.shape[1]:
+        targets = torch.nn.functional.interpolate(targets[None], size=proj.shape[1], mode="linear",
+                                                  align_corners=True)[0]
+    return (proj - targets).pow(2).mean() / targets.var(1).mean().clamp_min(1e-8)

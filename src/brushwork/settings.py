@@ -70,6 +70,9 @@ class Settings(SettingsTable):
     patch_weight: float = _f(20.0, "Weight of the pixel-patch style term: the mean and covariance of the "
                              "style's 3x3 colour patches at full, half and quarter size (fine brush "
                              "texture that network features miss; 0 turns it off).")
+    colour_weight: float = _f(0.0, "Weight of the palette term: the sliced Wasserstein distance between the "
+                              "colour histograms of the image and the painting, so colours are as vivid and "
+                              "distinct as the painting's (0 turns it off).")
     tv_weight: float = _f(2.0, "Total-variation weight: smooths high-frequency noise (0 turns it off).")
     chroma_tv_weight: float = _f(10.0, "Extra total-variation weight on the colour channels only: removes "
                                  "colour speckle without blurring light-dark strokes (0 turns it off).")
@@ -93,6 +96,12 @@ class Settings(SettingsTable):
                               group="optimiser")
     adam_beta1: float = _f(0.9, "Adam beta1.", group="optimiser")
     adam_beta2: float = _f(0.999, "Adam beta2.", group="optimiser")
+    octaves: int = _f(1, "Luminance is optimised as a Laplacian pyramid of this many octaves, so a step "
+                      "moves whole strokes, not single pixels (1: plain pixels).", group="optimiser")
+    fine_gain: float = _f(1.0, "Gain of the finest pyramid octave (below 1 makes pixel-level grain costlier; "
+                          "needs octaves > 1).", group="optimiser")
+    chroma_factor: float = _f(1.0, "Colour (the I and Q of YIQ) is optimised at 1/this resolution and "
+                              "upsampled, so colour speckle cannot form (1: full resolution).", group="optimiser")
     init: str = _f("matched", "Starting image: content, matched (the content recoloured to the style's "
                    "colour mean and covariance), noise, mix (noise_ratio of noise into the content), "
                    "or file (init_image).", ["content", "matched", "noise", "mix", "file"], group="optimiser")
@@ -113,8 +122,8 @@ class Settings(SettingsTable):
     def validate(self) -> "Settings":
         """Raise BrushworkError naming the first nonsense value; return self when all is well."""
         self.check_choices()
-        for name in ("content_weight", "style_weight", "patch_weight", "tv_weight", "chroma_tv_weight",
-                     "noise_ratio"):
+        for name in ("content_weight", "style_weight", "patch_weight", "colour_weight", "tv_weight",
+                     "chroma_tv_weight", "noise_ratio", "fine_gain"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
                 raise BrushworkError(f"{name} must be a non-negative number, not {value}")
@@ -131,6 +140,12 @@ class Settings(SettingsTable):
             raise BrushworkError("adam_beta1 and adam_beta2 must lie in [0, 1)")
         if not (0.05 <= self.style_scale <= 8):
             raise BrushworkError(f"style_scale must be between 0.05 and 8, not {self.style_scale}")
+        if not 1 <= self.octaves <= 6:
+            raise BrushworkError(f"octaves must be between 1 and 6, not {self.octaves}")
+        if not 1 <= self.chroma_factor <= 16:
+            raise BrushworkError(f"chroma_factor must be between 1 and 16, not {self.chroma_factor}")
+        if self.fine_gain <= 0:
+            raise BrushworkError(f"fine_gain must be positive, not {self.fine_gain}")
         if self.scales < 0 or self.scales > 6:
             raise BrushworkError(f"scales must be between 0 (automatic) and 6, not {self.scales}")
         for name in ("preview_every", "snapshot_every"):

@@ -6,7 +6,7 @@ from dataclasses import fields
 
 from ..backbones import BACKBONES
 from ..errors import BrushworkError
-from ..presets import PRESETS, preset
+from ..presets import PRESETS, preset, preset_fields
 from ..settings import Settings, field_type
 
 GROUP_ORDER = ("image", "style", "optimiser", "network", "reporting")
@@ -38,7 +38,8 @@ def settings_schema() -> dict:
     groups += sorted({f["group"] for f in out} - set(groups))
     return {"fields": out, "groups": groups,
             "presets": {name: preset(name).to_dict() for name in PRESETS},
-            "preset_overrides": {name: {k: _jsonable(v) for k, v in o.items()} for name, o in PRESETS.items()},
+            "preset_overrides": {name: {k: _jsonable(v) for k, v in preset_fields(name).items()}
+                                 for name in PRESETS},
             "backbones": {name: spec.description for name, spec in BACKBONES.items()}}
 
 

@@ -1,0 +1,92 @@
+"""The objective as a table: each loss term is one record (name, weight field, target builder,
+loss function, memory probe). The engine, the memory check, progress reports and presets all loop
+over `active(settings)`, so a new term is one record here plus its maths in losses.py.
+
+A target builder takes (ctx, content, styles, blend) and returns what the loss compares with,
+computed once per scale without gradients; a loss takes (ctx, image, feats, target). `ctx` is the
+engine's Job: the network, the settings, the content layers and the style layer weights.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import torch
+
+from . import losses
+
+
+@dataclass(frozen=True)
+class Term:
+    name: str  # as reported in progress and drawn as a curve
+    weight: str  # the Settings field that weighs it; 0 turns the term off
+    loss: Callable  # (ctx, image, feats, target) -> scalar tensor, unweighted
+    targets: Optional[Callable] = None  # (ctx, content, styles, blend) -> target; None: no target
+    features: bool = False  # needs the backbone's features of the image
+    memory: Optional[Callable] = None  # (probe image) -> runs what the term keeps for backward
+
+
+def _content_targets(ctx, content, styles, blend):
+    return ctx.net(content, ctx.content_layers)
+
+
+def _style_targets(ctx, content, styles, blend):
+    s = ctx.settings
+    per_style = [losses.style_targets(ctx.net(im, tuple(ctx.style_weights)), s.style_loss,
+                                      s.loss_normalisation, s.style_smoothing) for im in styles]
+    return losses.blend_targets(per_style, blend)
+
+
+def _patch_targets(ctx, content, styles, blend):
+    scales = losses.patch_scales(content, *styles)
+    return losses.blend_targets([losses.patch_statistics(im, scales) for im in styles], blend)
+
+
+def _colour_targets(ctx, content, styles, blend):
+    """The blended palette: each style's sorted projections, resampled to a common length."""
+    directions = losses.colour_directions()
+    per_style = [losses.colour_targets(im, directions) for im in styles]
+    n = min(t.shape[1] for t in per_style)
+    per_style = [torch.nn.functional.interpolate(t[None], size=n, mode="linear", align_corners=True)[0]
+                 for t in per_style]
+    total = float(sum(blend))
+    return directions, sum(w / total * t for w, t in zip(blend, per_style))
+
+
+TERMS = (
+    Term("content", "content_weight", features=True, targets=_content_targets,
+         loss=lambda ctx, im, feats, t: losses.content_loss(feats, t, ctx.settings.loss_normalisation)),
+    Term("style", "style_weight", features=True, targets=_style_targets,
+         loss=lambda ctx, im, feats, t: losses.style_loss(feats, t, ctx.style_weights, ctx.settings.loss_normalisation,
+                                                          ctx.settings.style_smoothing)),
+    Term("patch", "patch_weight", targets=_patch_targets, memory=losses.patch_statistics,
+         loss=lambda ctx, im, feats, t: losses.patch_loss(im, t)),
+    Term("colour", "colour_weight", targets=_colour_targets,
+         loss=lambda ctx, im, feats, t: losses.colour_loss(im, t[1], t[0])),
+    Term("tv", "tv_weight", loss=lambda ctx, im, feats, t: losses.tv_loss(im)),
+    Term("chroma_tv", "chroma_tv_weight", loss=lambda ctx, im, feats, t: losses.chroma_tv_loss(im)),
+)
+NAMES = tuple(t.name for t in TERMS)
+WEIGHT_FIELDS = tuple(t.weight for t in TERMS)
+
+
+def active(settings) -> list:
+    """The terms whose weight is not zero, in table order."""
+    return [t for t in TERMS if getattr(settings, t.weight)]
+
+
+def build_targets(ctx, content: torch.Tensor, styles: list, blend) -> dict:
+    """{term name: target} for the active terms at this scale's resolution."""
+    with torch.no_grad():
+        return {t.name: t.targets(ctx, content, styles, blend) if t.targets else None
+                for t in active(ctx.settings)}
+
+
+def evaluate(ctx, image: torch.Tensor, targets: dict) -> dict:
+    """{term name: weighted loss, ..., "total": their sum} for the image."""
+    on = [t for t in active(ctx.settings) if t.name in targets]
+    layers = ctx.content_layers + tuple(ctx.style_weights) if any(t.features for t in on) else ()
+    feats = ctx.net(image, layers) if layers else {}
+    out = {t.name: getattr(ctx.settings, t.weight) * t.loss(ctx, image, feats, targets[t.name]) for t in on}
+    out["total"] = sum(out.values())
+    return out

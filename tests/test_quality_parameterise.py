@@ -1,0 +1,55 @@
+import pytest
+import torch
+
+from brushwork import losses, parameterise
+from brushwork.images import rgb_to_yiq
+
+
+@pytest.mark.parametrize("octaves,gain", [(1, 1.0), (2, 1.0), (4, 0.3)])
+def test_full_resolution_chroma_decodes_back_to_the_image(octaves, gain):
+    x = torch.rand(1, 3, 37, 50, generator=torch.Generator().manual_seed(0))
+    params = parameterise.encode(x, octaves, 1.0, gain)
+    assert len(params) == (1 if octaves == 1 else octaves + 1)
+    assert torch.allclose(parameterise.decode(params, x.shape[-2:], gain), x, atol=1e-5)
+
+
+def test_low_resolution_chroma_cannot_hold_colour_speckle():
+    g = torch.Generator().manual_seed(1)
+    x = torch.rand(1, 3, 64, 64, generator=g)  # full of colour noise
+    params = parameterise.encode(x, 3, 4.0)
+    assert params[-1].shape[-2:] == (16, 16)
+    raw = rgb_to_yiq(x)[:, 1:]
+    params[-1] = torch.randn(params[-1].shape, generator=g) * raw.std()  # any chroma the optimiser could reach
+    chroma = rgb_to_yiq(parameterise.decode(params, x.shape[-2:]))[:, 1:]
+
+    def fine_share(c):  # pixel-to-pixel detail over all variation
+        fine = c - torch.nn.functional.avg_pool2d(c, 3, 1, 1, count_include_pad=False)
+        return float(fine.pow(2).mean() / c.var())
+    assert fine_share(chroma) < 0.1 * fine_share(raw)
+
+
+def test_a_coarse_coefficient_moves_a_whole_region():
+    x = torch.full((1, 3, 32, 32), 0.5)
+    params = parameterise.encode(x, 3)
+    params[2] = params[2].clone()
+    params[2][..., 2, 2] += 0.2  # one coefficient of the coarsest octave (8x8)
+    moved = (parameterise.decode(params, x.shape[-2:]) - x).abs().sum(1)[0] > 1e-3
+    assert moved.sum() >= 16  # at least a 4x4 block of pixels, not one
+
+
+def test_colour_loss_is_zero_for_the_same_palette_and_grows_as_it_drifts():
+    g = torch.Generator().manual_seed(2)
+    style = torch.rand(1, 3, 20, 30, generator=g)
+    d = losses.colour_directions()
+    t = losses.colour_targets(style, d)
+    shuffled = style.flatten(2)[..., torch.randperm(600, generator=g)].reshape(style.shape)
+    assert float(losses.colour_loss(shuffled, t, d)) < 1e-10  # same pixels anywhere: same palette
+    near, far = style * 0.9, style * 0.5
+    assert 0 < float(losses.colour_loss(near, t, d)) < float(losses.colour_loss(far, t, d))
+
+
+def test_colour_loss_compares_images_of_different_sizes():
+    d = losses.colour_directions()
+    t = losses.colour_targets(torch.full((1, 3, 10, 10), 0.2), d)
+    assert float(losses.colour_loss(torch.full((1, 3, 7, 13), 0.2), t, d)) < 1e-10
+    assert float(losses.colour_loss(torch.full((1, 3, 7, 13), 0.6), t, d)) > 0
