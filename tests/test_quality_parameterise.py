@@ -53,3 +53,44 @@ def test_colour_loss_compares_images_of_different_sizes():
     t = losses.colour_targets(torch.full((1, 3, 10, 10), 0.2), d)
     assert float(losses.colour_loss(torch.full((1, 3, 7, 13), 0.2), t, d)) < 1e-10
     assert float(losses.colour_loss(torch.full((1, 3, 7, 13), 0.6), t, d)) > 0
+
+
+def _stripes(h=48, w=48, period=6.0):
+    x = torch.arange(w, dtype=torch.float32)
+    row = 0.5 + 0.4 * torch.sin(2 * torch.pi * x / period)
+    return row.expand(1, 3, h, w).clone()
+
+
+def test_stroke_statistics_tell_parallel_strokes_from_grain():
+    grain = torch.rand(1, 3, 48, 48, generator=torch.Generator().manual_seed(3))
+    parallel, isotropic = losses.stroke_statistics(_stripes()), losses.stroke_statistics(grain)
+    assert parallel.shape == (1, len(losses.STROKE_SIGMAS))
+    assert (parallel > 0.9).all() and (isotropic < 0.7).all()
+
+
+def test_minimising_the_stroke_loss_aligns_grain_into_strokes():
+    x = torch.rand(1, 3, 40, 40, generator=torch.Generator().manual_seed(4)).requires_grad_(True)
+    target = losses.stroke_statistics(_stripes(40, 40))
+    before = float(losses.stroke_loss(x.detach(), target))
+    opt = torch.optim.Adam([x], lr=0.01)
+    for _ in range(60):
+        opt.zero_grad()
+        losses.stroke_loss(x, target).backward()
+        opt.step()
+    assert float(losses.stroke_loss(x, target)) < 0.5 * before
+
+
+def test_palette_transfer_gives_the_photo_the_paintings_colour_distribution():
+    from brushwork.images import match_colour, transfer_palette
+    g = torch.Generator().manual_seed(5)
+    photo = torch.rand(1, 3, 24, 24, generator=g) ** 2  # skewed towards dark
+    painting = torch.rand(1, 3, 30, 20, generator=g) ** 0.5  # skewed towards light
+
+    def gap(x):  # mean gap between sorted values along each channel, sizes resampled
+        a = torch.sort(x.flatten(2)[0], 1)[0]
+        b = torch.sort(painting.flatten(2)[0], 1)[0]
+        b = torch.nn.functional.interpolate(b[None], size=a.shape[1], mode="linear", align_corners=True)[0]
+        return float((a - b).abs().mean())
+    out = transfer_palette(photo, painting)
+    assert out.shape == photo.shape
+    assert gap(out) < 0.5 * gap(match_colour(photo, painting)) < gap(photo)

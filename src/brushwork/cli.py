@@ -161,8 +161,8 @@ class ProgressBar:
         if self.bar is None:
             self.bar = tqdm(total=p.total, unit="it", disable=self.quiet, dynamic_ncols=True)
         self.bar.update(p.iteration - self.bar.n)
-        self.bar.set_postfix(scale=f"{p.level + 1}/{p.levels}", content=f"{p.losses['content']:.3g}",
-                             style=f"{p.losses['style']:.3g}", tv=f"{p.losses['tv']:.3g}", refresh=False)
+        terms = {k: f"{v:.3g}" for k, v in p.losses.items() if k != "total"}  # each active term by name
+        self.bar.set_postfix(scale=f"{p.level + 1}/{p.levels}", **terms, refresh=False)
         if p.snapshot and p.image is not None:
             self.snap_dir.mkdir(parents=True, exist_ok=True)
             save_image(p.image, self.snap_dir / f"{self.out.stem}_{p.iteration:05d}.png")

@@ -118,6 +118,8 @@ def initial_image(s: Settings, content: torch.Tensor, generator: torch.Generator
         return content.clone()
     if s.init == "matched":  # the first (or only) style's palette: colour is the slowest thing to move
         return images.match_colour(content, styles[0]) if styles else content.clone()
+    if s.init == "palette":  # the style's whole colour distribution, brightest to darkest
+        return images.transfer_palette(content, styles[0]) if styles else content.clone()
     if s.init == "noise":
         return noise
     if s.init == "mix":

@@ -160,3 +160,26 @@ def match_colour(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     _, mu_t, cov_t = stats(target)
     out = sqrtm(cov_t) @ sqrtm(cov_s, inverse=True) @ (px - mu_s) + mu_t
     return out.reshape(source.shape).to(source.dtype).clamp(0, 1)
+
+
+def transfer_palette(source: torch.Tensor, target: torch.Tensor, iterations: int = 12, seed: int = 0) -> torch.Tensor:
+    """`source` recoloured so that its pixels' colour distribution becomes the target's, not only
+    its mean and covariance: iterative distribution transfer (Pitie, Kokaram and Dahyot 2005).
+    Each round rotates colour space at random and matches the three 1D histograms, so the
+    photo's brightest sky takes the painting's brightest colour and its shadows the darkest."""
+    g = torch.Generator().manual_seed(seed)
+    px = match_colour(source, target)[0].reshape(3, -1).double()
+    ref = target[0].reshape(3, -1).double()
+    for _ in range(iterations):
+        rotation = torch.linalg.qr(torch.randn(3, 3, generator=g, dtype=torch.float64))[0]
+        src, tgt = rotation @ px, torch.sort(rotation @ ref, 1)[0]
+        order = torch.argsort(src, 1)
+        quantiles = torch.linspace(0, tgt.shape[1] - 1, src.shape[1], dtype=torch.float64)
+        matched = torch.empty_like(src)
+        for axis in range(3):
+            lo = quantiles.floor().long()
+            hi = (lo + 1).clamp_max(tgt.shape[1] - 1)
+            frac = quantiles - lo
+            matched[axis, order[axis]] = tgt[axis, lo] * (1 - frac) + tgt[axis, hi] * frac
+        px = px + rotation.T @ (matched - src)
+    return px.reshape(source.shape).to(source.dtype).clamp(0, 1)

@@ -65,14 +65,17 @@ class Settings(SettingsTable):
     content_layers: Optional[tuple] = _f(None, "Content layers, comma separated (default: the backbone's).")
     style_layers: Optional[tuple] = _f(None, "Style layers, comma separated (default: the backbone's).")
     style_layer_weights: Optional[tuple] = _f(None, "Weight of each style layer, comma separated (default: equal).")
-    content_weight: float = _f(1.0, "alpha: weight of the content loss.")
-    style_weight: float = _f(4.0, "beta: weight of the style loss.")
+    content_weight: float = _f(0.6, "alpha: weight of the content loss.")
+    style_weight: float = _f(6.0, "beta: weight of the style loss.")
     patch_weight: float = _f(20.0, "Weight of the pixel-patch style term: the mean and covariance of the "
                              "style's 3x3 colour patches at full, half and quarter size (fine brush "
                              "texture that network features miss; 0 turns it off).")
-    colour_weight: float = _f(0.0, "Weight of the palette term: the sliced Wasserstein distance between the "
+    colour_weight: float = _f(3.0, "Weight of the palette term: the sliced Wasserstein distance between the "
                               "colour histograms of the image and the painting, so colours are as vivid and "
                               "distinct as the painting's (0 turns it off).")
+    stroke_weight: float = _f(100.0, "Weight of the stroke term: how long and aligned the light-dark marks are "
+                              "(the coherence of the luminance structure tensor), matched to the painting's "
+                              "(0 turns it off).")
     tv_weight: float = _f(2.0, "Total-variation weight: smooths high-frequency noise (0 turns it off).")
     chroma_tv_weight: float = _f(10.0, "Extra total-variation weight on the colour channels only: removes "
                                  "colour speckle without blurring light-dark strokes (0 turns it off).")
@@ -88,7 +91,7 @@ class Settings(SettingsTable):
                                  "weights carry across backbones and sizes; classic: Gram/(C*H*W) and mean "
                                  "squared error as in the original papers.", ["relative", "classic"])
     style_blend: Optional[tuple] = _f(None, "Blend weight of each style image, comma separated (default: equal).")
-    style_scale: float = _f(1.0, "Size of the style image relative to the output (bigger = larger strokes).")
+    style_scale: float = _f(1.5, "Size of the style image relative to the output (bigger = larger strokes).")
     # --- optimisation --------------------------------------------------------------------
     iterations: int = _f(300, "Optimisation steps in total (split over the scales).", group="optimiser")
     optimizer: str = _f("lbfgs", "Optimiser.", ["adam", "lbfgs"], group="optimiser")
@@ -96,15 +99,16 @@ class Settings(SettingsTable):
                               group="optimiser")
     adam_beta1: float = _f(0.9, "Adam beta1.", group="optimiser")
     adam_beta2: float = _f(0.999, "Adam beta2.", group="optimiser")
-    octaves: int = _f(1, "Luminance is optimised as a Laplacian pyramid of this many octaves, so a step "
+    octaves: int = _f(4, "Luminance is optimised as a Laplacian pyramid of this many octaves, so a step "
                       "moves whole strokes, not single pixels (1: plain pixels).", group="optimiser")
-    fine_gain: float = _f(1.0, "Gain of the finest pyramid octave (below 1 makes pixel-level grain costlier; "
-                          "needs octaves > 1).", group="optimiser")
-    chroma_factor: float = _f(1.0, "Colour (the I and Q of YIQ) is optimised at 1/this resolution and "
+    fine_gain: float = _f(2.0, "Gain of the finest pyramid octave: above 1 the optimiser reaches crisp pixel-level "
+                          "edges sooner, below 1 grain costs more (needs octaves > 1).", group="optimiser")
+    chroma_factor: float = _f(4.0, "Colour (the I and Q of YIQ) is optimised at 1/this resolution and "
                               "upsampled, so colour speckle cannot form (1: full resolution).", group="optimiser")
     init: str = _f("matched", "Starting image: content, matched (the content recoloured to the style's "
-                   "colour mean and covariance), noise, mix (noise_ratio of noise into the content), "
-                   "or file (init_image).", ["content", "matched", "noise", "mix", "file"], group="optimiser")
+                   "colour mean and covariance), palette (the content recoloured to the style's whole colour "
+                   "distribution), noise, mix (noise_ratio of noise into the content), "
+                   "or file (init_image).", ["content", "matched", "palette", "noise", "mix", "file"], group="optimiser")
     init_image: Optional[str] = _f(None, "Starting image file when init is 'file'.", group="optimiser")
     noise_ratio: float = _f(0.1, "Share of noise in the 'mix' starting image (0..1).", group="optimiser")
     seed: int = _f(0, "Random seed: the same seed and settings give the same image.", group="optimiser")
@@ -122,7 +126,7 @@ class Settings(SettingsTable):
     def validate(self) -> "Settings":
         """Raise BrushworkError naming the first nonsense value; return self when all is well."""
         self.check_choices()
-        for name in ("content_weight", "style_weight", "patch_weight", "colour_weight", "tv_weight",
+        for name in ("content_weight", "style_weight", "patch_weight", "colour_weight", "stroke_weight", "tv_weight",
                      "chroma_tv_weight", "noise_ratio", "fine_gain"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:

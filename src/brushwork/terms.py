@@ -43,14 +43,18 @@ def _patch_targets(ctx, content, styles, blend):
 
 
 def _colour_targets(ctx, content, styles, blend):
-    """The blended palette: each style's sorted projections, resampled to a common length."""
+    """The blended palette: each weighted style's sorted projections, resampled to a common length."""
     directions = losses.colour_directions()
-    per_style = [losses.colour_targets(im, directions) for im in styles]
-    n = min(t.shape[1] for t in per_style)
-    per_style = [torch.nn.functional.interpolate(t[None], size=n, mode="linear", align_corners=True)[0]
-                 for t in per_style]
-    total = float(sum(blend))
-    return directions, sum(w / total * t for w, t in zip(blend, per_style))
+    weighted = [(losses.colour_targets(im, directions), w) for im, w in zip(styles, blend) if w > 0]
+    n = max(t.shape[1] for t, _ in weighted)
+    total = float(sum(w for _, w in weighted))
+    return directions, sum(w / total * _resample(t, n) for t, w in weighted)
+
+
+def _resample(sorted_values: torch.Tensor, n: int) -> torch.Tensor:
+    if sorted_values.shape[1] == n:
+        return sorted_values
+    return torch.nn.functional.interpolate(sorted_values[None], size=n, mode="linear", align_corners=True)[0]
 
 
 TERMS = (
@@ -63,6 +67,9 @@ TERMS = (
          loss=lambda ctx, im, feats, t: losses.patch_loss(im, t)),
     Term("colour", "colour_weight", targets=_colour_targets,
          loss=lambda ctx, im, feats, t: losses.colour_loss(im, t[1], t[0])),
+    Term("stroke", "stroke_weight", targets=lambda ctx, content, styles, blend: sum(
+             w / float(sum(blend)) * losses.stroke_statistics(im) for im, w in zip(styles, blend)),
+         loss=lambda ctx, im, feats, t: losses.stroke_loss(im, t)),
     Term("tv", "tv_weight", loss=lambda ctx, im, feats, t: losses.tv_loss(im)),
     Term("chroma_tv", "chroma_tv_weight", loss=lambda ctx, im, feats, t: losses.chroma_tv_loss(im)),
 )

