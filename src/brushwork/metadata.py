@@ -77,9 +77,9 @@ def read(source) -> Optional[dict]:
         try:
             with Image.open(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source) as im:
                 return read(im)
-        except (UnidentifiedImageError, OSError, ValueError) as e:
+        except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as e:
             raise BrushworkError(f"{_label(source)} is not an image Pillow can read ({e})") from None
-    texts = [getattr(source, "text", {}).get(KEY), source.info.get(KEY)]
+    texts = [source.info.get(KEY)]  # Pillow writes its PNG text before the pixels: no decoding needed
     comment = source.getexif().get_ifd(ExifTags.IFD.Exif).get(ExifTags.Base.UserComment)
     if isinstance(comment, bytes) and comment.startswith(EXIF_ASCII):
         texts.append(comment[len(EXIF_ASCII):].rstrip(b"\0").decode("ascii", "replace"))
