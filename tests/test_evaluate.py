@@ -128,3 +128,10 @@ def torch_image(im: Image.Image) -> torch.Tensor:
 def stripes(n: int) -> Image.Image:
     y, x = np.mgrid[0:n, 0:n]
     return Image.fromarray((((x + y) // 4 % 2) * 200 + 20).astype(np.uint8)).convert("RGB")
+
+
+def test_the_docs_explain_every_score():
+    from pathlib import Path
+    text = (Path(__file__).resolve().parent.parent / "docs" / "evaluate.md").read_text()
+    for name in SCORES:
+        assert f"| `{name}` |" in text, name
