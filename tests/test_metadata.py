@@ -33,10 +33,14 @@ def test_the_record_survives_a_round_trip_in_every_format(tmp_path, content_path
     assert back["wall_time_s"] == 3.25 and back["seed"] == 12345 and back["backbone"] == settings.backbone
 
 
-def test_plain_saves_still_say_who_wrote_them(tmp_path):
+def test_plain_saves_still_say_who_wrote_them(tmp_path, capsys):
     out = save_image(gradient_image(), tmp_path / "plain.webp")
     assert metadata.read(out) == {"brushwork": metadata.version()}
     assert metadata.read(gradient_image()) is None
+    assert cli.main(["info", str(out)]) == 0
+    assert "no settings" in capsys.readouterr().out
+    assert cli.main(["stylize", "--from", str(out), str(out), str(out), "-o", str(tmp_path / "o.png")]) == 2
+    assert "carries no brushwork settings" in error_line(capsys)
 
 
 def test_foreign_images_have_no_record(tmp_path, content_path, capsys):

@@ -2,9 +2,7 @@
 `register(subparsers)` adds both; scoring imports nothing heavy until it runs."""
 from __future__ import annotations
 
-import argparse
 import json
-from dataclasses import fields
 from pathlib import Path
 
 from ..errors import BrushworkError
