@@ -98,9 +98,12 @@ def read_record(path, need_settings: bool = True) -> dict:
     if isinstance(path, (str, Path)) and not Path(path).is_file():
         raise BrushworkError(f"result not found: {path}")
     record = read(path)
-    if record is None or (need_settings and not isinstance(record.get("settings"), dict)):
-        raise BrushworkError(f"{_label(path)} carries no brushwork settings (it was not written by brushwork "
-                             f"{'with settings ' if record else ''}or its metadata was stripped)")
+    if record is None:
+        raise BrushworkError(f"{_label(path)} carries no brushwork settings (it was not written by brushwork, "
+                             f"or its metadata was stripped)")
+    if need_settings and not isinstance(record.get("settings"), dict):
+        raise BrushworkError(f"{_label(path)} carries no brushwork settings (brushwork wrote it, but not as "
+                             f"a stylize result)")
     return record
 
 
