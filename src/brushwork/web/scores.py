@@ -74,7 +74,8 @@ class ScoreWorker:
     def submit(self, job_id: str) -> None:
         self.queue.put(job_id)
 
-    def stop(self, timeout: float = 10) -> None:
+    def stop(self, timeout: float = 30) -> None:
+        """Finish the job being scored (a few seconds at most) and end the thread."""
         self.queue.put(None)
         if self.thread is not None:
             self.thread.join(timeout)
