@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/pip install -q "${TORCH_SPEC:-torch==2.13.0}"
-.venv/bin/pip install -q -e ".[web,fast,test]"
+.venv/bin/pip install -q -e ".[web,fast,eval,test]"
 echo "brushwork is ready: .venv/bin/brushwork --help"

@@ -55,6 +55,7 @@ def make_client(tmp_path):
     clients = []
 
     def make(runner=None, data_dir=None, **kw):
+        kw.setdefault("scorer", lambda result, content, styles: {"content": 0.0})  # scores: see test_web_compare
         app = create_app(data_dir or tmp_path / "data", runner=runner or FakeRunner(), **kw)
         client = TestClient(app)
         client.__enter__()

@@ -7,6 +7,7 @@ import importlib
 import signal
 import sys
 import threading
+import time
 from dataclasses import fields
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from . import __version__
 from .errors import BrushworkError, Cancelled
 from .settings import Settings, coerce, field_type
 
-EXTENSIONS = ("brushwork.web.cli", "brushwork.fast.cli")  # each offers register(subparsers)
+EXTENSIONS = ("brushwork.web.cli", "brushwork.fast.cli", "brushwork.evaluate.cli")  # each offers register(subparsers)
 
 
 def flag(name: str) -> str:
@@ -42,7 +43,12 @@ def settings_from_args(args) -> Settings:
     by_name = {f.name: f for f in fields(Settings)}
     overrides = {name: coerce(by_name[name], getattr(args, name)) for name in by_name
                  if getattr(args, name, None) is not None}
-    return preset(args.preset, **overrides)
+    if getattr(args, "from_result", None):  # a result's embedded settings, then the flags given
+        from .metadata import read_record, settings_from_record
+        if args.preset:
+            raise BrushworkError("use --preset or --from, not both")
+        return settings_from_record(read_record(args.from_result)).replace(**overrides).validate()
+    return preset(args.preset or "brushwork", **overrides)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("content", help="the photo to repaint")
     p.add_argument("styles", nargs="+", metavar="style", help="one or more style images")
     p.add_argument("-o", "--output", required=True, help="output file (.png, .jpg, .webp, ...)")
-    p.add_argument("--preset", default="brushwork", choices=sorted(PRESETS), help="starting settings")
+    p.add_argument("--preset", choices=sorted(PRESETS), help="starting settings (default: brushwork)")
+    p.add_argument("--from", dest="from_result", metavar="RESULT",
+                   help="start from the settings embedded in a brushwork result image (flags still override)")
     p.add_argument("--snapshot-dir", help="where snapshots go (default: OUTPUT_snapshots/ beside the output)")
     p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default: 95)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -115,6 +123,10 @@ def cmd_stylize(args) -> int:
 
     settings = settings_from_args(args)
     out = check_output_path(args.output)
+    if args.from_result:
+        from .metadata import input_changes, read_record
+        for change in input_changes(read_record(args.from_result), args.content, args.styles):
+            print(f"brushwork: note: {change}", file=sys.stderr)
     snap_dir = Path(args.snapshot_dir) if args.snapshot_dir else out.with_name(out.stem + "_snapshots")
     code = run_and_save(args.content, args.styles, settings, out, snap_dir, args.quiet, args.quality)
     if code == 0 and not args.quiet:
@@ -126,24 +138,27 @@ def run_and_save(content, styles, settings, out: Path, snap_dir: Path, quiet: bo
     """Run with a progress bar; Ctrl-C stops cleanly and keeps the image reached as OUT.partial."""
     from .engine import stylize
     from .images import save_image
+    from .metadata import make_record
 
-    cancel = threading.Event()
+    cancel, started = threading.Event(), time.perf_counter()
+    record = make_record(settings, content, styles)  # embedded in every image this run writes
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.set()) \
         if threading.current_thread() is threading.main_thread() else None
-    progress = ProgressBar(settings, snap_dir, out, quiet)
+    progress = ProgressBar(settings, snap_dir, out, quiet, record)
     try:
         image = stylize(content, styles, settings, progress=progress, cancel=cancel)
     except Cancelled as c:
         progress.close()
         if c.image is not None:
-            kept = save_image(c.image, out.with_name(f"{out.stem}.partial{out.suffix}"))
+            kept = save_image(c.image, out.with_name(f"{out.stem}.partial{out.suffix}"), quality,
+                              record | {"wall_time_s": round(time.perf_counter() - started, 3), "partial": True})
             print(f"brushwork: cancelled; the image so far is in {kept}", file=sys.stderr)
         return 130
     finally:
         progress.close()
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
-    save_image(image, out, quality)
+    save_image(image, out, quality, record | {"wall_time_s": round(time.perf_counter() - started, 3)})
     return 0
 
 
@@ -151,8 +166,9 @@ class ProgressBar:
     """A tqdm bar that appears with the first report (so input errors are not preceded by one)
     and saves snapshots when the engine marks them."""
 
-    def __init__(self, settings, snap_dir: Path, out: Path, quiet: bool):
+    def __init__(self, settings, snap_dir: Path, out: Path, quiet: bool, record=None):
         self.settings, self.snap_dir, self.out, self.quiet, self.bar = settings, snap_dir, out, quiet, None
+        self.record = record
 
     def __call__(self, p):
         from .images import save_image
@@ -165,7 +181,8 @@ class ProgressBar:
         self.bar.set_postfix(scale=f"{p.level + 1}/{p.levels}", **terms, refresh=False)
         if p.snapshot and p.image is not None:
             self.snap_dir.mkdir(parents=True, exist_ok=True)
-            save_image(p.image, self.snap_dir / f"{self.out.stem}_{p.iteration:05d}.png")
+            save_image(p.image, self.snap_dir / f"{self.out.stem}_{p.iteration:05d}.png",
+                       metadata=self.record and self.record | {"iteration": p.iteration})
 
     def close(self):
         if self.bar is not None:
@@ -186,8 +203,10 @@ def cmd_demo(args) -> int:
     code = run_and_save(content, [style], settings, tmp, out.with_name(out.stem + "_snapshots"), args.quiet)
     if code == 0:
         from PIL import Image
+        from .metadata import read
         with Image.open(tmp) as result:
-            save_image(triptych(content, style, result.copy()), out)
+            save_image(triptych(content, style, result.copy()), out,
+                       metadata=read(result) | {"layout": "content | style | result"})
         tmp.unlink()
         print(f"wrote {out} (content | style | result)")
     return code

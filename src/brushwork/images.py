@@ -101,14 +101,19 @@ def check_output_path(path) -> Path:
     return p
 
 
-def save_image(im: Image.Image, path, quality: int = 95) -> Path:
-    """Write atomically: a temporary file beside the target, renamed into place when complete."""
+def save_image(im: Image.Image, path, quality: int = 95, metadata=None) -> Path:
+    """Write atomically: a temporary file beside the target, renamed into place when complete.
+    PNG, JPEG, WebP and TIFF files carry `metadata` (a brushwork.metadata record; by default
+    just the brushwork version)."""
+    from .metadata import save_options
+
     p = check_output_path(path)
     fmt = OUTPUT_FORMATS[p.suffix.lower()]
     fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.stem}.", suffix=p.suffix)
     try:
         with os.fdopen(fd, "wb") as f:
-            im.save(f, format=fmt, **({"quality": quality} if fmt in ("JPEG", "WEBP") else {}))
+            im.save(f, format=fmt, **({"quality": quality} if fmt in ("JPEG", "WEBP") else {}),
+                    **save_options(fmt, metadata))
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes owner-only files; give the usual mode
         os.replace(tmp, p)
     finally:

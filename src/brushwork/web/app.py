@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__
 from ..errors import BrushworkError
 from .jobs import JobManager, QueueFull
+from .scores import ScoreWorker
 from .store import Store
 from .uploads import BodyLimit, UploadRefused
 
@@ -38,23 +39,29 @@ class Studio:
     manager: JobManager
     limits: Limits
     closing: bool = False  # set when the server is asked to stop: progress streams end
+    scores: Optional[ScoreWorker] = None
 
 
 def create_app(data_dir, workers: int = 1, max_queue: int = 16, max_upload_bytes: int = 32_000_000,
-               max_pixels: int = 40_000_000, max_styles: int = 8, runner: Optional[Callable] = None) -> FastAPI:
+               max_pixels: int = 40_000_000, max_styles: int = 8, runner: Optional[Callable] = None,
+               scorer: Optional[Callable] = None) -> FastAPI:
     """The studio app storing its jobs under `data_dir`. `runner` replaces brushwork.stylize
-    (same signature), for tests; the worker pool starts and stops with the app's lifespan."""
+    and `scorer` brushwork.evaluate.score (same signatures), for tests; the worker pool and the
+    scoring thread start and stop with the app's lifespan."""
     if runner is None:
         from ..engine import stylize as runner
     limits = Limits(max_upload_bytes, max_pixels, max_styles, max_queue)
     store = Store(data_dir)
-    studio = Studio(store, JobManager(store, runner, workers, max_queue), limits)
+    studio = Studio(store, JobManager(store, runner, workers, max_queue), limits, scores=ScoreWorker(store, scorer))
+    studio.manager.on_finish = studio.scores.submit
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         studio.manager.start()
+        studio.scores.start()
         yield
         studio.manager.stop()
+        studio.scores.stop()
 
     app = FastAPI(title="brushwork studio", version=__version__, lifespan=lifespan,
                   description="Neural style transfer jobs: upload a content image and style images, "
@@ -63,8 +70,10 @@ def create_app(data_dir, workers: int = 1, max_queue: int = 16, max_upload_bytes
     add_error_handlers(app)
     app.add_middleware(SameOrigin)
     app.add_middleware(BodyLimit, limit=max_upload_bytes)
+    from .compare import router as compare_router
     from .routes import router
     app.include_router(router)
+    app.include_router(compare_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -67,6 +67,7 @@ class JobManager:
         self.cancels: dict = {}
         self.threads: list = []
         self.stopping = False
+        self.on_finish: Optional[Callable] = None  # called with the id of each job done
 
     # --- life cycle ----------------------------------------------------------------------
     def start(self) -> None:
@@ -201,8 +202,12 @@ class JobManager:
             changes.update(curve=feed.curve, iteration=int(feed.curve[-1][0]),
                            losses=dict(zip(("content", "style", "tv", "total"), feed.curve[-1][1:5])))
         if image is not None:
-            changes["result"] = self.store.write_file(job_id, "result.png", encode(image, "PNG"))
+            from .scores import result_record
+            record = result_record(self.store, job_id)
+            changes["result"] = self.store.write_file(job_id, "result.png", encode(image, "PNG", record))
         self.store.update(job_id, **changes)
+        if status == "done" and image is not None and self.on_finish is not None:
+            self.on_finish(job_id)
         if feed is not None:
             feed.set_state(status, 0)
         self.feeds.pop(job_id, None)
@@ -216,7 +221,11 @@ class JobManager:
         self.cancels.pop(job_id, None)
 
 
-def encode(image, fmt: str) -> bytes:
+def encode(image, fmt: str, record=None) -> bytes:
+    """`image` as bytes; a PNG embeds `record` (brushwork.metadata) when one is given."""
+    from ..metadata import save_options
+
     buf = io.BytesIO()
-    image.save(buf, fmt, **({"quality": 85} if fmt == "JPEG" else {"optimize": False}))
+    image.save(buf, fmt, **({"quality": 85} if fmt == "JPEG" else {"optimize": False}),
+               **(save_options(fmt, record) if record else {}))
     return buf.getvalue()

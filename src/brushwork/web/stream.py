@@ -6,6 +6,8 @@ import base64
 import json
 import time
 
+from .scores import read_scores
+
 POLL_SECONDS = 0.25
 KEEPALIVE_SECONDS = 15
 
@@ -26,6 +28,7 @@ def job_view(studio, job: dict, curve: bool = False) -> dict:
                     "init": f"{base}/files/{inputs['init']}" if inputs.get("init") else None,
                     "result": f"{base}/files/{job['result']}" if job.get("result") else None,
                     "download": f"{base}/result" if job.get("result") else None})
+    view["scores"] = read_scores(studio.store, job_id) if job["status"] == "done" else None
     points = job.get("curve") or []
     if feed is not None:
         with feed.lock:

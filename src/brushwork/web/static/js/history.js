@@ -1,10 +1,13 @@
 // The history gallery: every job, newest first, with its settings and one-click re-run.
 import { $, el, api, toast, when, LIVE, TRASH } from "./util.js";
+import { scoreLine } from "./scores.js";
 
 export class Gallery {
-  constructor({ onOpen, onRerun }) {
+  constructor({ onOpen, onRerun, onCompare }) {
     this.onOpen = onOpen;
     this.onRerun = onRerun;
+    this.picked = new Set();  // job ids ticked for the compare view
+    $("compare-open").addEventListener("click", () => onCompare([...this.picked]));
     this.current = null;
     this.jobs = [];
     this.timer = null;
@@ -38,6 +41,19 @@ export class Gallery {
       return;
     }
     $("gallery").replaceChildren(...this.jobs.map((job) => this.card(job)));
+    this.renderPicks();
+  }
+
+  renderPicks() {
+    const n = this.picked.size, button = $("compare-open");
+    button.disabled = n < 2 || n > 6;
+    button.textContent = n ? `Compare ${n}` : "Compare";
+    document.querySelectorAll(".job").forEach((node) => node.classList.toggle("picked", this.picked.has(node.dataset.job)));
+  }
+
+  pick(id, on) {
+    if (on) this.picked.add(id); else this.picked.delete(id);
+    this.renderPicks();
   }
 
   card(job) {
@@ -53,6 +69,9 @@ export class Gallery {
         el("div", { class: "styles-mini" }, ...styles)),
       el("div", { class: "meta" }, el("strong", { text: when(job.created) }), " · ", summary,
         job.error && job.status === "failed" ? el("div", { text: job.error, title: job.error, class: "hint" }) : null),
+      job.status === "done" ? el("div", { class: "scoreline" }, el("span", { title: "scores: lower is better", text: scoreLine(job) }),
+        el("label", { class: "pick", title: "tick 2 to 6 jobs, then press Compare" },
+          el("input", { type: "checkbox", checked: this.picked.has(job.id), onchange: (e) => this.pick(job.id, e.target.checked) }), "compare")) : null,
       el("div", { class: "job-actions" },
         el("button", { type: "button", class: "btn small", text: "Open", onclick: () => this.onOpen(job.id) }),
         el("button", { type: "button", class: "btn small", text: "Re-run", title: "run again with the same images and settings",

@@ -2,6 +2,8 @@
 import { Composer } from "./form.js";
 import { Gallery } from "./history.js";
 import { RunView } from "./run.js";
+import { CompareView } from "./compare.js";
+import { wireRecipeDrop } from "./recipe.js";
 import { api, fileFrom, toast } from "./util.js";
 
 // Bring the run panel into view when it is off screen (narrow layouts, or opened from the history).
@@ -56,7 +58,9 @@ async function start() {
     },
     onRerun: rerun,
   });
-  const gallery = new Gallery({ onOpen: (id) => open(id).then(reveal), onRerun: rerun });
+  wireRecipeDrop(composer);
+  const compare = new CompareView();
+  const gallery = new Gallery({ onOpen: (id) => open(id).then(reveal), onRerun: rerun, onCompare: (ids) => compare.open(ids) });
   await gallery.refresh();
   const live = gallery.jobs.find((j) => j.status === "running") || gallery.jobs[0];
   if (live) open(live.id);

@@ -1,6 +1,7 @@
 // The run panel: one job at a time, live through server-sent events, then its result.
 import { LossChart } from "./chart.js";
 import { $, el, api, num, seconds, LIVE } from "./util.js";
+import { pollScores, scoreTable } from "./scores.js";
 
 export class RunView {
   constructor({ onChange, onUseContent, onLoadSettings, onRerun }) {
@@ -128,10 +129,22 @@ export class RunView {
     $("triptych").replaceChildren(figure(job.links.content, names.content || "content"), styles,
       figure(src, label, "result-image"));
     $("result").classList.toggle("pending", !has);
+    this.renderScores();
     if (!has) return;
     $("download").href = job.links.download;
     $("download").setAttribute("download", `brushwork-${job.id}.png`);
     if (!this.source) this.setPreview(job.links.result + stamp, `Result · ${job.iteration} iterations`);
+  }
+
+  // The scores come a little after the result; ask until they are there.
+  renderScores() {
+    const job = this.job;
+    $("scores").replaceChildren(...[scoreTable(job)].filter(Boolean));
+    if (job.status !== "done" || job.scores || this.polling === job.id) return;
+    this.polling = job.id;
+    pollScores(job.id, (fresh) => {
+      if (this.job && this.job.id === fresh.id) { this.job.scores = fresh.scores; this.renderScores(); }
+    }).finally(() => { if (this.polling === job.id) this.polling = null; });
   }
 
 }
