@@ -37,5 +37,5 @@ PRESETS = {
 def preset(name: str, **overrides) -> Settings:
     """Settings for a named preset, with any field overridden."""
     if name not in PRESETS:
-        raise BrushworkError(f"unknown preset '{name}'" + suggest(name, PRESETS))
+        raise BrushworkError(f"unknown preset '{str(name)[:40]}'" + suggest(str(name)[:100], PRESETS))
     return Settings(**{**PRESETS[name], **overrides}).validate()
