@@ -97,8 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    import warnings
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    shown, warnings.showwarning = warnings.showwarning, one_line_warning
     try:
         return args.func(args) or 0
     except BrushworkError as e:
@@ -107,6 +110,16 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("brushwork: interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.showwarning = shown
+
+
+def one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as `brushwork: warning: ...` lines above any progress bar, without source code."""
+    from tqdm import tqdm
+
+    tqdm.write(f"brushwork: warning: {str(message).splitlines()[0] if str(message) else category.__name__}",
+               file=sys.stderr)
 
 
 # --- stylize -----------------------------------------------------------------------------
