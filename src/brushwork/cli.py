@@ -13,6 +13,7 @@ from pathlib import Path
 from . import __version__
 from .errors import BrushworkError, Cancelled
 from .settings import Settings, coerce, field_type
+from .threads import add_threads_argument, use_threads
 
 EXTENSIONS = ("brushwork.web.cli", "brushwork.fast.cli")  # each offers register(subparsers)
 
@@ -58,8 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="output file (.png, .jpg, .webp, ...)")
     p.add_argument("--preset", default="brushwork", choices=sorted(PRESETS), help="starting settings")
     p.add_argument("--snapshot-dir", help="where snapshots go (default: OUTPUT_snapshots/ beside the output)")
-    p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default: 95)")
+    p.add_argument("--quality", type=quality, default=95, metavar="1-100", help="JPEG/WebP quality (default: 95)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_threads_argument(p)
     add_settings_arguments(p)
     p.set_defaults(func=cmd_stylize)
 
@@ -68,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=int, default=384, help="long side in pixels (default: %(default)s)")
     p.add_argument("--iterations", type=int, default=None, help="steps (default: the default recipe's)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_threads_argument(p)
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("backbones", help="list backbones, their layers and whether weights are present")
@@ -94,6 +97,17 @@ def build_parser() -> argparse.ArgumentParser:
             raise
         module.register(sub)
     return parser
+
+
+def quality(text: str) -> int:
+    """argparse type for --quality: a whole number from 1 to 100."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 100, not '{text[:20]}'") from None
+    if not 1 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 100, not {value}")
+    return value
 
 
 def main(argv=None) -> int:
@@ -128,6 +142,7 @@ def cmd_stylize(args) -> int:
 
     settings = settings_from_args(args)
     out = check_output_path(args.output)
+    use_threads(args.threads)
     snap_dir = Path(args.snapshot_dir) if args.snapshot_dir else out.with_name(out.stem + "_snapshots")
     code = run_and_save(args.content, args.styles, settings, out, snap_dir, args.quiet, args.quality)
     if code == 0 and not args.quiet:
@@ -135,8 +150,10 @@ def cmd_stylize(args) -> int:
     return code
 
 
-def run_and_save(content, styles, settings, out: Path, snap_dir: Path, quiet: bool, quality: int = 95) -> int:
-    """Run with a progress bar; Ctrl-C stops cleanly and keeps the image reached as OUT.partial."""
+def run_and_save(content, styles, settings, out: Path, snap_dir: Path, quiet: bool, quality: int = 95,
+                 partial: Path = None) -> int:
+    """Run with a progress bar; Ctrl-C stops cleanly and keeps the image reached as `partial`
+    (default OUT.partial)."""
     from .engine import stylize
     from .images import save_image
 
@@ -149,7 +166,7 @@ def run_and_save(content, styles, settings, out: Path, snap_dir: Path, quiet: bo
     except Cancelled as c:
         progress.close()
         if c.image is not None:
-            kept = save_image(c.image, out.with_name(f"{out.stem}.partial{out.suffix}"))
+            kept = save_image(c.image, partial or out.with_name(f"{out.stem}.partial{out.suffix}"))
             print(f"brushwork: cancelled; the image so far is in {kept}", file=sys.stderr)
         return 130
     finally:
@@ -192,11 +209,13 @@ def cmd_demo(args) -> int:
     from .settings import Settings
 
     out = check_output_path(args.output)
-    content, style = demo_images(args.size)
-    changes = {"size": args.size} | ({"iterations": args.iterations} if args.iterations else {})
+    changes = {"size": args.size} | ({"iterations": args.iterations} if args.iterations is not None else {})
     settings = Settings().replace(**changes).validate()
+    use_threads(args.threads)
+    content, style = demo_images(args.size)
     tmp = out.with_name(f".{out.stem}.result.png")
-    code = run_and_save(content, [style], settings, tmp, out.with_name(out.stem + "_snapshots"), args.quiet)
+    code = run_and_save(content, [style], settings, tmp, out.with_name(out.stem + "_snapshots"), args.quiet,
+                        partial=out.with_name(f"{out.stem}.partial{out.suffix}"))
     if code == 0:
         from PIL import Image
         with Image.open(tmp) as result:

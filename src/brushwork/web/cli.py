@@ -40,6 +40,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                    help="a host name the studio answers to besides IP addresses and localhost (repeatable; "
                         "needed when it is reached by name; see docs/security.md)")
+    from ..threads import add_threads_argument
+    add_threads_argument(p)
     p.set_defaults(func=run_serve)
     return p
 
@@ -51,6 +53,8 @@ def run_serve(args) -> int:
     except ModuleNotFoundError as e:
         raise BrushworkError(f"the web studio needs {e.name}: pip install fastapi uvicorn python-multipart") from None
     check_serve_args(args)
+    from ..threads import use_threads
+    use_threads(getattr(args, "threads", 0))
     data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
     app = create_app(data_dir, workers=args.workers, max_queue=args.max_queue,
                      max_upload_bytes=int(args.max_upload_mb * 1e6), max_pixels=int(args.max_megapixels * 1e6),
