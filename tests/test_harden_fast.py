@@ -80,3 +80,16 @@ def test_warnings_are_one_line_without_source_code(model, tmp_path, capsys):
     assert code == 0
     assert "brushwork: warning: skipped: input image" in err and "broken.jpg" in err
     assert "UserWarning" not in err and "warnings.warn" not in err
+
+
+def test_negative_threads_are_a_one_line_error(model, tmp_path, capsys):
+    src = photo(tmp_path / "in.png", 8, 8)
+    code, err = run(capsys, "apply", model, src, "-o", tmp_path / "out.png", "--threads", "-1")
+    assert code == 2 and "--threads must be 0" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("value", ["1e308", "2", "nan", "inf"])
+def test_train_refuses_a_huge_or_non_finite_learning_rate(tmp_path, capsys, value):
+    code, err = run(capsys, "train", tmp_path / "style.png", "--images", tmp_path, "-o", tmp_path / "m.pt",
+                    "--learning-rate", value)
+    assert code == 2 and "learning_rate must be above 0 and at most 1" in err

@@ -83,6 +83,8 @@ def check_size(size) -> None:
 
 
 def _load_runner(model, runtime: str, device: str, threads: int):
+    if threads < 0:
+        raise BrushworkError(f"--threads must be 0 (all cores) or more, not {threads}")
     if runtime not in RUNTIMES:
         raise BrushworkError(f"runtime must be one of {', '.join(RUNTIMES)}, not '{runtime}'")
     path = Path(model)
