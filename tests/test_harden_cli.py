@@ -70,3 +70,11 @@ def test_demo_keeps_a_visible_partial_image_on_ctrl_c(monkeypatch, tmp_path, cap
 def test_demo_refuses_bad_size_and_iterations_before_drawing(capsys):
     assert main(["demo", "--size", "100000"]) == 2 and "size" in capsys.readouterr().err
     assert main(["demo", "--iterations", "0"]) == 2 and "iterations" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag, value", [("--max-iterations", "0"), ("--keep-jobs", "-1"), ("--max-disk-mb", "nan"),
+                                         ("--port", "70000"), ("--max-upload-mb", "0"), ("--threads", "-1")])
+def test_serve_refuses_nonsense_limits_before_starting(flag, value, tmp_path, capsys):
+    pytest.importorskip("uvicorn")
+    code = main(["serve", "--data-dir", str(tmp_path), flag, value])
+    assert code == 2 and capsys.readouterr().err.startswith(f"brushwork: error: {flag}")
