@@ -57,7 +57,7 @@ def make_client(tmp_path):
     def make(runner=None, data_dir=None, **kw):
         kw.setdefault("scorer", lambda result, content, styles: {"content": 0.0})  # scores: see test_web_compare
         app = create_app(data_dir or tmp_path / "data", runner=runner or FakeRunner(), **kw)
-        client = TestClient(app)
+        client = TestClient(app, base_url="http://127.0.0.1")  # the studio answers to IPs and localhost
         client.__enter__()
         clients.append((client, runner))
         return client
@@ -378,7 +378,7 @@ def test_a_graceful_stop_puts_the_running_job_back_in_the_queue(make_client, tmp
 
 # --- the real engine and the command --------------------------------------------------------
 def test_a_tiny_real_job(make_client, tmp_path):
-    client = TestClient(create_app(tmp_path / "real"))
+    client = TestClient(create_app(tmp_path / "real"), base_url="http://localhost")
     with client:
         job = wait(client, submit(client, settings={"size": 64, "iterations": 3, "preview_every": 1}).json()["id"],
                    timeout=300)

@@ -165,3 +165,163 @@ def test_upload_run_watch_progress_and_get_the_result(server, browser, images):
     by_id("use-content").click()
     wait_for(browser, "return document.getElementById('content-name').textContent.startsWith('brushwork-')", 30,
              "the result as new content")
+
+
+# --- issue 11: other origins, sandboxed frames, DNS rebinding, fresh-studio buttons, mobile ---------
+def api(base, path, method="GET", body=None, headers=None):
+    import json
+    import urllib.error
+    import urllib.request
+    request = urllib.request.Request(base + path, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def multipart(files: dict) -> tuple:
+    boundary = "brushworke2eboundary"
+    parts = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"; filename="{k}.png"\r\n'
+                     f"Content-Type: image/png\r\n\r\n".encode() + v + b"\r\n" for k, v in files.items())
+    parts += f'--{boundary}\r\nContent-Disposition: form-data; name="settings"\r\n\r\n' \
+             f'{{"size": 48, "iterations": 400}}\r\n--{boundary}--\r\n'.encode()
+    return parts, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+@pytest.fixture
+def recorded(server):
+    """The studio of `server`, with every (method, path, status, origin) it answered recorded."""
+    import urllib.parse
+    port = urllib.parse.urlparse(server).port
+    seen = []
+    from brushwork.web import guard
+
+    real = guard.Guard.__call__
+
+    async def recording(self, scope, receive, send):
+        async def spy(message):
+            if message["type"] == "http.response.start":
+                origin = dict(scope.get("headers") or []).get(b"origin", b"").decode()
+                seen.append((scope["method"], scope["path"], message["status"], origin))
+            await send(message)
+        return await real(self, scope, receive, spy)
+    guard.Guard.__call__ = recording
+    yield server, port, seen
+    guard.Guard.__call__ = real
+
+
+EVIL = """<!doctype html><title>loading</title><body><script>
+const studio = "STUDIO", job = "JOB";
+const png = Uint8Array.from(atob("PNG64"), (c) => c.charCodeAt(0));
+async function attack(label) {
+  const form = new FormData();
+  form.append("content", new Blob([png], {type: "image/png"}), "a.png");
+  form.append("styles", new Blob([png], {type: "image/png"}), "b.png");
+  const go = (path, method, body) => fetch(studio + path, {method, body, mode: "no-cors"}).catch(() => null);
+  await go("/api/jobs", "POST", form);
+  await go(`/api/jobs/${job}/cancel`, "POST");
+  await go(`/api/jobs/${job}`, "DELETE");
+  return label;
+}
+FRAME
+</script></body>"""
+PAGE_SCRIPT = 'attack("page").then(() => { document.title = document.title + " page"; });'
+FRAME_SCRIPT = ('const f = document.createElement("iframe"); f.sandbox = "allow-scripts";'
+                'f.srcdoc = "<script>" + attack.toString().replace(/studio/g, JSON.stringify(studio))'
+                '.replace(/job\\b/g, JSON.stringify(job)).replace(/\\bpng\\b/g, "Uint8Array.from(atob(\'" + '
+                '"PNG64" + "\'), (c) => c.charCodeAt(0))") + ";attack(\'frame\').then(() => parent.postMessage(\'done\', \'*\'))'
+                '<" + "/script>"; addEventListener("message", () => { document.title = document.title + " frame"; });'
+                'document.body.append(f);')
+
+
+def serve_folder(folder):
+    import functools
+    import http.server
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+def test_pages_elsewhere_and_sandboxed_frames_cannot_create_cancel_or_delete(recorded, browser, images, tmp_path):
+    import base64
+    server, port, seen = recorded
+    photo, paint = images[0].read_bytes(), images[1].read_bytes()
+    body, headers = multipart({"content": photo, "styles": paint})
+    status, job = api(server, "/api/jobs", "POST", body, headers)
+    assert status == 201
+    wait_for_status = time.monotonic() + 60
+    while api(server, f"/api/jobs/{job['id']}")[1]["status"] != "running" and time.monotonic() < wait_for_status:
+        time.sleep(0.1)
+    png64 = base64.b64encode(photo).decode()
+    evil = tmp_path / "evil"
+    evil.mkdir()
+    page = EVIL.replace("FRAME", PAGE_SCRIPT + FRAME_SCRIPT).replace("STUDIO", server).replace("JOB", job["id"])
+    (evil / "evil.html").write_text(page.replace("PNG64", png64))
+    httpd = serve_folder(evil)
+    try:
+        browser.get(f"http://127.0.0.1:{httpd.server_address[1]}/evil.html")
+        wait_for(browser, "return document.title.includes('page') && document.title.includes('frame')", 60,
+                 "the attacking page and frame")
+    finally:
+        httpd.shutdown()
+    refusals = [(m, p, o) for m, p, s, o in seen if s == 403]
+    assert ("POST", "/api/jobs", "null") in refusals  # the sandboxed frame's requests arrived and were refused
+    assert ("POST", "/api/jobs", f"http://127.0.0.1:{httpd.server_address[1]}") in refusals
+    assert ("POST", f"/api/jobs/{job['id']}/cancel", "null") in refusals
+    assert not [s for s in seen if s[3] and s[2] < 400]  # nothing from another origin succeeded
+    listed = api(server, "/api/jobs")[1]
+    assert [j["id"] for j in listed["jobs"]] == [job["id"]] and listed["jobs"][0]["status"] == "running"
+    assert api(server, f"/api/jobs/{job['id']}/cancel", "POST")[0] == 200
+
+
+def test_a_dns_rebinding_name_cannot_read_the_studio(server, tmp_path):
+    from selenium.webdriver.chrome.service import Service
+    port = server.rsplit(":", 1)[1]
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for flag in FLAGS + [f"--user-data-dir={tmp_path / 'profile'}", "--host-resolver-rules=MAP rebind.test 127.0.0.1"]:
+        opts.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    try:
+        driver.get(f"http://rebind.test:{port}/api/jobs")  # what a rebinding page would read as same-origin
+        text = driver.find_element("tag name", "body").text
+        assert "rebind.test" in text and "does not answer" in text and '"jobs"' not in text
+        driver.get(f"http://localhost:{port}/api/jobs")
+        assert '"jobs"' in driver.find_element("tag name", "body").text
+    finally:
+        driver.quit()
+
+
+ERRORS = ("window.__errors = []; addEventListener('error', (e) => __errors.push(String(e.message)));"
+          "addEventListener('unhandledrejection', (e) => __errors.push(String(e.reason)));")
+
+
+def test_fresh_studio_buttons_throw_nothing(server, browser):
+    browser.get(server + "/")
+    wait_for(browser, "return document.querySelectorAll('#groups details').length > 0", 30, "the settings form")
+    browser.execute_script(ERRORS)
+    assert not browser.find_element("id", "rerun").is_displayed()  # no job: no result actions
+    for button in ("use-content", "load-settings", "rerun"):
+        browser.execute_script(f"document.getElementById('{button}').click()")
+    time.sleep(1)
+    assert browser.execute_script("return window.__errors") == []
+
+
+def test_on_a_phone_the_run_title_is_not_under_the_top_bar(server, browser, images):
+    browser.set_window_size(390, 844)
+    browser.get(server + "/")
+    wait_for(browser, "return document.querySelectorAll('#groups details').length > 0", 30, "the settings form")
+    browser.find_element("id", "content-input").send_keys(str(images[0]))
+    browser.find_element("id", "style-input").send_keys(str(images[1]))
+    set_field(browser, "size", "32")
+    set_field(browser, "iterations", "40")
+    browser.execute_script("document.getElementById('start').scrollIntoView({block: 'center'})")
+    browser.find_element("id", "start").click()
+    wait_for(browser, "return document.getElementById('run-status').textContent !== ''", 60, "the job to open")
+    time.sleep(1.5)  # the smooth scroll to the run panel
+    title, bar = browser.execute_script(
+        "return [document.getElementById('run-title').getBoundingClientRect().top,"
+        " document.querySelector('.topbar').getBoundingClientRect().bottom]")
+    assert title >= bar, f"run title at {title}px is under the top bar ending at {bar}px"

@@ -14,6 +14,7 @@ from pathlib import Path
 from . import __version__
 from .errors import BrushworkError, Cancelled
 from .settings import Settings, coerce, field_type
+from .threads import add_threads_argument, use_threads
 
 EXTENSIONS = ("brushwork.web.cli", "brushwork.fast.cli", "brushwork.evaluate.cli")  # each offers register(subparsers)
 
@@ -66,8 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="from_result", metavar="RESULT",
                    help="start from the settings embedded in a brushwork result image (flags still override)")
     p.add_argument("--snapshot-dir", help="where snapshots go (default: OUTPUT_snapshots/ beside the output)")
-    p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default: 95)")
+    p.add_argument("--quality", type=quality, default=95, metavar="1-100", help="JPEG/WebP quality (default: 95)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_threads_argument(p)
     add_settings_arguments(p)
     p.set_defaults(func=cmd_stylize)
 
@@ -76,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=int, default=384, help="long side in pixels (default: %(default)s)")
     p.add_argument("--iterations", type=int, default=None, help="steps (default: the default recipe's)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_threads_argument(p)
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("backbones", help="list backbones, their layers and whether weights are present")
@@ -104,9 +107,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def quality(text: str) -> int:
+    """argparse type for --quality: a whole number from 1 to 100."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 100, not '{text[:20]}'") from None
+    if not 1 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 100, not {value}")
+    return value
+
+
 def main(argv=None) -> int:
+    import warnings
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    shown, warnings.showwarning = warnings.showwarning, one_line_warning
     try:
         return args.func(args) or 0
     except BrushworkError as e:
@@ -115,6 +132,16 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("brushwork: interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.showwarning = shown
+
+
+def one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as `brushwork: warning: ...` lines above any progress bar, without source code."""
+    from tqdm import tqdm
+
+    tqdm.write(f"brushwork: warning: {str(message).splitlines()[0] if str(message) else category.__name__}",
+               file=sys.stderr)
 
 
 # --- stylize -----------------------------------------------------------------------------
@@ -127,6 +154,7 @@ def cmd_stylize(args) -> int:
         from .metadata import input_changes, read_record
         for change in input_changes(read_record(args.from_result), args.content, args.styles):
             print(f"brushwork: note: {change}", file=sys.stderr)
+    use_threads(args.threads)
     snap_dir = Path(args.snapshot_dir) if args.snapshot_dir else out.with_name(out.stem + "_snapshots")
     code = run_and_save(args.content, args.styles, settings, out, snap_dir, args.quiet, args.quality)
     if code == 0 and not args.quiet:
@@ -134,8 +162,10 @@ def cmd_stylize(args) -> int:
     return code
 
 
-def run_and_save(content, styles, settings, out: Path, snap_dir: Path, quiet: bool, quality: int = 95) -> int:
-    """Run with a progress bar; Ctrl-C stops cleanly and keeps the image reached as OUT.partial."""
+def run_and_save(content, styles, settings, out: Path, snap_dir: Path, quiet: bool, quality: int = 95,
+                 partial: Path = None) -> int:
+    """Run with a progress bar; Ctrl-C stops cleanly and keeps the image reached as `partial`
+    (default OUT.partial)."""
     from .engine import stylize
     from .images import save_image
     from .metadata import make_record
@@ -150,7 +180,7 @@ def run_and_save(content, styles, settings, out: Path, snap_dir: Path, quiet: bo
     except Cancelled as c:
         progress.close()
         if c.image is not None:
-            kept = save_image(c.image, out.with_name(f"{out.stem}.partial{out.suffix}"), quality,
+            kept = save_image(c.image, partial or out.with_name(f"{out.stem}.partial{out.suffix}"), quality,
                               record | {"wall_time_s": round(time.perf_counter() - started, 3), "partial": True})
             print(f"brushwork: cancelled; the image so far is in {kept}", file=sys.stderr)
         return 130
@@ -196,11 +226,13 @@ def cmd_demo(args) -> int:
     from .settings import Settings
 
     out = check_output_path(args.output)
-    content, style = demo_images(args.size)
-    changes = {"size": args.size} | ({"iterations": args.iterations} if args.iterations else {})
+    changes = {"size": args.size} | ({"iterations": args.iterations} if args.iterations is not None else {})
     settings = Settings().replace(**changes).validate()
+    use_threads(args.threads)
+    content, style = demo_images(args.size)
     tmp = out.with_name(f".{out.stem}.result.png")
-    code = run_and_save(content, [style], settings, tmp, out.with_name(out.stem + "_snapshots"), args.quiet)
+    code = run_and_save(content, [style], settings, tmp, out.with_name(out.stem + "_snapshots"), args.quiet,
+                        partial=out.with_name(f"{out.stem}.partial{out.suffix}"))
     if code == 0:
         from PIL import Image
         from .metadata import read

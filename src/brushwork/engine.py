@@ -13,7 +13,7 @@ import torch
 from . import images, parameterise, terms
 from .backbones import Backbone, create_backbone
 from .errors import BrushworkError, Cancelled
-from .settings import Settings
+from .settings import MAX_SIZE, Settings
 
 
 @dataclass
@@ -62,6 +62,31 @@ def pyramid(size: int, scales: int) -> list:
     coarsest at 128 px or more."""
     n = scales or (max(1, min(4, int(math.log2(size / 128)) + 1)) if size >= 128 else 1)
     return [max(16, round(size / 2 ** (n - 1 - i))) for i in range(n)]
+
+
+MIN_SIDE = 16  # the deepest default layers need this many pixels each way
+
+
+def usable_levels(sizes: list, content_size: tuple) -> list:
+    """The pyramid levels at which the content is MIN_SIDE px or more each way (a thin image skips
+    the coarse levels); a clear error when even the finest level is too thin."""
+    short = min(content_size) / max(content_size)
+    kept = [n for n in sizes if short * n >= MIN_SIDE]
+    if not kept:
+        raise BrushworkError(f"the content image is {content_size[0]}x{content_size[1]}: at {sizes[-1]} px on the "
+                             f"long side its short side would be {short * sizes[-1]:.1f} px, and at least {MIN_SIDE} "
+                             f"px are needed each way (crop it to a wider shape or use a larger size)")
+    return kept
+
+
+def style_side(long_side: int, size: tuple, scale: float) -> int:
+    """The style image's long side at a level: style_scale of the level's, and enough for MIN_SIDE
+    px on its short side; a clear error for a style too thin for that."""
+    need = math.ceil(MIN_SIDE * max(size) / min(size))
+    if need > MAX_SIZE:
+        raise BrushworkError(f"a style image is {size[0]}x{size[1]}: too thin to use (at least {MIN_SIDE} px on its "
+                             f"short side would need {need} px on its long side; crop it)")
+    return max(16, round(long_side * scale), need)
 
 
 def split_iterations(total: int, levels: int) -> list:
@@ -182,6 +207,9 @@ def stylize(content, styles, settings: Optional[Settings] = None,
         raise BrushworkError(f"{len(styles)} style images but {len(blend)} blend weights")
     content_im = images.load_image(content, "content image")
     style_ims = [images.load_image(p, "style image") for p in styles]
+    usable_levels(pyramid(s.size, s.scales), content_im.size)
+    for im in style_ims:
+        style_side(s.size, im.size, s.style_scale)
     device = pick_device(s.device)
     job = plan_job(s, device)
     check_memory(job, images.resize_long(content_im, s.size).size[::-1], device)
@@ -194,12 +222,12 @@ def stylize(content, styles, settings: Optional[Settings] = None,
 def run_levels(job: Job, content_im, style_ims, blend, device, progress, cancel) -> torch.Tensor:
     s = job.settings
     generator = torch.Generator().manual_seed(s.seed)
-    sizes = pyramid(s.size, s.scales)
+    sizes = usable_levels(pyramid(s.size, s.scales), content_im.size)
     counts = split_iterations(s.iterations, len(sizes))
     done, image = 0, None
     for level, (long_side, steps) in enumerate(zip(sizes, counts)):
         content = images.to_tensor(images.resize_long(content_im, long_side), device)
-        styles = [images.to_tensor(images.resize_long(im, max(16, round(long_side * s.style_scale))), device)
+        styles = [images.to_tensor(images.resize_long(im, style_side(long_side, im.size, s.style_scale)), device)
                   for im in style_ims]
         if s.preserve_color == "histogram":
             styles = [images.match_colour(st, content) for st in styles]

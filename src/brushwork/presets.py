@@ -40,7 +40,7 @@ PRESETS = {
 def preset_fields(name: str) -> dict:
     """The Settings fields a preset sets, its unused loss terms' weights at 0 included."""
     if name not in PRESETS:
-        raise BrushworkError(f"unknown preset '{name}'" + suggest(name, PRESETS))
+        raise BrushworkError(f"unknown preset '{str(name)[:40]}'" + suggest(str(name)[:100], PRESETS))
     changes = dict(PRESETS[name])
     used = changes.pop("terms", None)
     if used is not None:

@@ -21,6 +21,9 @@ def _f(default, help, choices=None, group="style", **kw):
 
 
 MAX_SIZE = 8192  # long side in pixels; a hard ceiling above the memory check
+MAX_ITERATIONS = 100_000  # a hard ceiling (the web studio has its own, lower, --max-iterations)
+MAX_LEARNING_RATE = 100.0  # pixels are in 0..1: larger steps only overflow
+MAX_SEED = 2**63 - 1  # what SQLite and torch.Generator both hold
 
 
 class SettingsTable:
@@ -41,7 +44,7 @@ class SettingsTable:
         unknown = sorted(set(data) - set(known))
         if unknown:
             from .errors import suggest
-            raise BrushworkError(f"unknown {cls.kind} '{unknown[0]}'" + suggest(unknown[0], known))
+            raise BrushworkError(f"unknown {cls.kind} '{str(unknown[0])[:40]}'" + suggest(unknown[0][:100], known))
         return cls(**{k: coerce(known[k], v) for k, v in data.items()}).validate()
 
     def check_choices(self) -> None:
@@ -49,7 +52,7 @@ class SettingsTable:
             choices = f.metadata.get("choices")
             value = getattr(self, f.name)
             if choices and value not in choices:
-                raise BrushworkError(f"{f.name} must be one of {', '.join(choices)}, not '{value}'")
+                raise BrushworkError(f"{f.name} must be one of {', '.join(choices)}, not '{str(value)[:40]}'")
 
 
 @dataclass(frozen=True)
@@ -138,8 +141,13 @@ class Settings(SettingsTable):
                 raise BrushworkError(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.size > MAX_SIZE:
             raise BrushworkError(f"size {self.size} is too large (at most {MAX_SIZE} pixels on the long side)")
-        if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
-            raise BrushworkError(f"learning_rate must be positive, not {self.learning_rate}")
+        if self.iterations > MAX_ITERATIONS:
+            raise BrushworkError(f"iterations {self.iterations} is too many (at most {MAX_ITERATIONS:,})")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise BrushworkError(f"seed must be between 0 and 2**63-1, not {self.seed}")
+        if not (0 < self.learning_rate <= MAX_LEARNING_RATE):
+            raise BrushworkError(f"learning_rate must be above 0 and at most {MAX_LEARNING_RATE:g}, "
+                                 f"not {self.learning_rate}")
         if not (0 <= self.adam_beta1 < 1 and 0 <= self.adam_beta2 < 1):
             raise BrushworkError("adam_beta1 and adam_beta2 must lie in [0, 1)")
         if not (0.05 <= self.style_scale <= 8):
@@ -180,11 +188,17 @@ def field_type(f) -> str:
     return {"int": "int", "float": "float"}.get(t, "str")
 
 
+WANTED = {"int": "a whole number", "float": "a number", "float-list": "numbers separated by commas",
+          "str-list": "names separated by commas"}
+
+
 def coerce(f, value):
     """Turn a string (from a flag or a form) or a JSON value into the field's type."""
     kind = field_type(f)
     if value is None or value == "":
         return f.default
+    if isinstance(value, bool) and kind != "str":  # JSON true/false is not a number
+        raise BrushworkError(f"{f.name} must be {WANTED[kind]}, not {str(value).lower()}")
     try:
         if kind.endswith("list"):
             items = value.split(",") if isinstance(value, str) else list(value)
@@ -196,9 +210,8 @@ def coerce(f, value):
             return int(value)
         if kind == "float":
             return float(value)
-    except (TypeError, ValueError):
-        wanted = {"int": "a whole number", "float": "a number", "float-list": "numbers separated by commas"}
-        raise BrushworkError(f"{f.name} must be {wanted[kind]}, not '{value}'") from None
+    except (TypeError, ValueError, OverflowError, RecursionError):
+        raise BrushworkError(f"{f.name} must be {WANTED[kind]}, not '{str(value)[:40]}'") from None
     return None if value is None else str(value)
 
 

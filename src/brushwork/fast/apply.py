@@ -14,12 +14,14 @@ from ..errors import BrushworkError
 from . import checkpoint
 
 RUNTIMES = ("auto", "torch", "onnx")
+MIN_SIDE = 16  # smaller sides are padded up to this (the network's padding and norms need room)
 
 
 def pad_to_4(x: torch.Tensor) -> tuple:
-    """(x reflection-padded so height and width are multiples of 4, (h, w) to crop back to)."""
+    """(x padded so height and width are multiples of 4 and at least MIN_SIDE, (h, w) to crop back
+    to): by reflection, or by repeating the edge where the image is too small to reflect."""
     h, w = x.shape[-2:]
-    ph, pw = -h % 4, -w % 4
+    ph, pw = max(MIN_SIDE, h + -h % 4) - h, max(MIN_SIDE, w + -w % 4) - w
     if ph or pw:
         mode = "reflect" if h > ph and w > pw else "replicate"
         x = F.pad(x, (0, pw, 0, ph), mode=mode)
@@ -45,7 +47,44 @@ class TorchRunner:
 
 def load_runner(model, runtime: str = "auto", device: str = "cpu", threads: int = 0):
     """(callable (B,3,H,W) -> same, TrainSettings) for a checkpoint (.pt) or an exported .onnx;
-    threads: CPU threads (0: all cores)."""
+    threads: CPU threads (0: all cores). The runner knows its memory per pixel (check_memory)."""
+    runner, settings = _load_runner(model, runtime, device, threads)
+    runner.per_pixel, runner.device = bytes_per_pixel(settings), torch.device(device)
+    return runner, settings
+
+
+def bytes_per_pixel(settings) -> int:
+    """Peak memory of one forward pass per pixel: the widest full-resolution activations with a
+    margin (measured: johnson about 1.0-1.1 kB/px, fast about 0.3 kB/px, in PyTorch and ONNX Runtime).
+    An .onnx without brushwork's settings is costed as the largest architecture."""
+    from .network import arch
+
+    c1, c2, _ = arch(getattr(settings, "arch", None) or "johnson").channels
+    return 5 * (6 + 2 * c2 + 5 * c1)
+
+
+def check_memory(runner, height: int, width: int) -> None:
+    """Refuse an image whose forward pass will not fit in free memory, before any time is spent."""
+    from ..engine import available_memory
+
+    need = getattr(runner, "per_pixel", bytes_per_pixel(None)) * height * width
+    free = available_memory(getattr(runner, "device", torch.device("cpu")))
+    if free and need > free:
+        raise BrushworkError(f"a {width}x{height} image needs about {need / 2**30:.1f} GiB with this network, "
+                             f"more than the {free / 2**30:.1f} GiB free: use a smaller --size")
+
+
+def check_size(size) -> None:
+    """--size: None (the input's own size) or 16 .. MAX_SIZE pixels on the long side."""
+    from ..settings import MAX_SIZE
+
+    if size is not None and not MIN_SIDE <= size <= MAX_SIZE:
+        raise BrushworkError(f"--size must be between {MIN_SIDE} and {MAX_SIZE} pixels, not {size}")
+
+
+def _load_runner(model, runtime: str, device: str, threads: int):
+    if threads < 0:
+        raise BrushworkError(f"--threads must be 0 (all cores) or more, not {threads}")
     if runtime not in RUNTIMES:
         raise BrushworkError(f"runtime must be one of {', '.join(RUNTIMES)}, not '{runtime}'")
     path = Path(model)
@@ -65,6 +104,7 @@ def load_runner(model, runtime: str = "auto", device: str = "cpu", threads: int 
 
 def stylise(runner, content: torch.Tensor, strength: float = 1.0, preserve_color: bool = False) -> torch.Tensor:
     """The stylised (1, 3, H, W) image; strength blends with the content (0: content, 1: full style)."""
+    check_memory(runner, *content.shape[-2:])
     out = stylise_tensor(runner, content)
     if preserve_color:
         out = images.keep_luminance(out, content)
@@ -82,6 +122,9 @@ def check_strength(strength: float) -> float:
 def stylise_file(runner, source, output, size=None, strength=1.0, preserve_color=False) -> Path:
     im = images.load_image(source, "input image")
     if size:
+        check_size(size)
+        scale = size / max(im.size)
+        check_memory(runner, max(1, round(im.height * scale)), max(1, round(im.width * scale)))
         im = images.resize_long(im, size)
     out = stylise(runner, images.to_tensor(im), strength, preserve_color)
     return images.save_image(images.to_image(out), output)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from ..errors import BrushworkError
-from .apply import RUNTIMES, apply_paths, check_strength, load_runner, stylise
+from .apply import RUNTIMES, apply_paths, check_size, check_strength, load_runner, stylise
 from .settings import TrainSettings
 
 SKIP = {"style_image", "images"}  # given as the STYLE argument and --images
@@ -93,8 +93,7 @@ def add_apply(p) -> None:
 
 
 def run_apply(args) -> int:
-    if args.size is not None and args.size < 16:
-        raise BrushworkError(f"--size must be at least 16, not {args.size}")
+    check_size(args.size)
     check_strength(args.strength)
     if args.export_onnx:
         from .checkpoint import load
@@ -150,10 +149,11 @@ def run_video(args) -> int:
     from .temporal import TemporalBlend
     from .video import check_output, open_video, stylise_video
 
+    check_size(args.size)
     check_strength(args.strength)
+    blend = TemporalBlend(args.smoothing) if args.smoothing != 0 else None  # refuses nan and out of range
     check_output(args.output)
     open_video(args.input)[0].close()  # fail on a bad input before loading any model
-    blend = TemporalBlend(args.smoothing) if args.smoothing > 0 else None
     fn = frame_function(args)
     with tqdm(unit="frame", desc="video", dynamic_ncols=True) as bar:
         def progress(done, total):

@@ -67,8 +67,8 @@ class TrainSettings(SettingsTable):
                 raise BrushworkError(f"{name} must be 0 or more, not {getattr(self, name)}")
         if self.image_size > 2048 or self.style_size > 4096:
             raise BrushworkError("image_size is at most 2048 and style_size at most 4096 pixels")
-        if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
-            raise BrushworkError(f"learning_rate must be positive, not {self.learning_rate}")
+        if not 0 < self.learning_rate <= 1:  # Adam on network weights: larger steps only overflow
+            raise BrushworkError(f"learning_rate must be above 0 and at most 1, not {self.learning_rate}")
         return self
 
 

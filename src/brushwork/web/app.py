@@ -10,12 +10,13 @@ from typing import Callable, Optional
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import BrushworkError
+from .guard import Guard
 from .jobs import JobManager, QueueFull
 from .scores import ScoreWorker
 from .store import Store
@@ -31,6 +32,10 @@ class Limits:
     max_pixels: int = 40_000_000  # per uploaded image
     max_styles: int = 8
     max_queue: int = 16  # jobs waiting (not counting those running)
+    max_iterations: int = 10_000  # per job
+    keep_jobs: int = 500  # finished jobs kept in the history; the oldest go first
+    max_disk_mb: float = 5_000  # job images together; the oldest finished jobs go first
+    decode_threads: int = 2  # uploads decoded at the same time (off the event loop)
 
 
 @dataclass
@@ -40,19 +45,23 @@ class Studio:
     limits: Limits
     closing: bool = False  # set when the server is asked to stop: progress streams end
     scores: Optional[ScoreWorker] = None
+    decoder: Optional[object] = None  # an anyio CapacityLimiter bounding concurrent image decoding
 
 
 def create_app(data_dir, workers: int = 1, max_queue: int = 16, max_upload_bytes: int = 32_000_000,
                max_pixels: int = 40_000_000, max_styles: int = 8, runner: Optional[Callable] = None,
-               scorer: Optional[Callable] = None) -> FastAPI:
+               scorer: Optional[Callable] = None, allowed_hosts=(), **more_limits) -> FastAPI:
     """The studio app storing its jobs under `data_dir`. `runner` replaces brushwork.stylize
     and `scorer` brushwork.evaluate.score (same signatures), for tests; the worker pool and the
-    scoring thread start and stop with the app's lifespan."""
+    scoring thread start and stop with the app's lifespan. `allowed_hosts`: host names answered
+    besides IP addresses and localhost; `more_limits`: the other fields of Limits."""
     if runner is None:
         from ..engine import stylize as runner
-    limits = Limits(max_upload_bytes, max_pixels, max_styles, max_queue)
+    limits = Limits(max_upload_bytes, max_pixels, max_styles, max_queue, **more_limits)
     store = Store(data_dir)
-    studio = Studio(store, JobManager(store, runner, workers, max_queue), limits, scores=ScoreWorker(store, scorer))
+    import anyio
+    studio = Studio(store, JobManager(store, runner, workers, max_queue), limits, scores=ScoreWorker(store, scorer),
+                    decoder=anyio.CapacityLimiter(max(1, limits.decode_threads)))
     studio.manager.on_finish = studio.scores.submit
 
     @contextlib.asynccontextmanager
@@ -63,13 +72,13 @@ def create_app(data_dir, workers: int = 1, max_queue: int = 16, max_upload_bytes
         studio.manager.stop()
         studio.scores.stop()
 
-    app = FastAPI(title="brushwork studio", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="brushwork studio", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Neural style transfer jobs: upload a content image and style images, "
                               "follow the progress as server-sent events, fetch the result.")
     app.state.studio = studio
     add_error_handlers(app)
-    app.add_middleware(SameOrigin)
     app.add_middleware(BodyLimit, limit=max_upload_bytes)
+    app.add_middleware(Guard, allowed_hosts=allowed_hosts)
     from .compare import router as compare_router
     from .routes import router
     app.include_router(router)
@@ -79,6 +88,11 @@ def create_app(data_dir, workers: int = 1, max_queue: int = 16, max_upload_bytes
     @app.get("/", include_in_schema=False)
     def index():
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():  # drawn here from the schema: no CDN, works offline
+        from .apidocs import docs_page
+        return HTMLResponse(docs_page(app.openapi()))
     return app
 
 
@@ -90,8 +104,9 @@ def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         message = exc.detail if exc.status_code != 404 or exc.detail != "Not Found" \
-            else f"not found: {request.url.path}"
-        return error(exc.status_code, str(message), getattr(exc, "headers", None))
+            else f"not found: {request.url.path[:80]}"
+        status = 422 if exc.status_code == 400 else exc.status_code  # Starlette's unreadable forms: a bad form
+        return error(status, str(message), getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
@@ -117,20 +132,3 @@ def add_error_handlers(app: FastAPI) -> None:
     async def crashed(request: Request, exc: Exception):
         log.exception("unhandled error on %s", request.url.path)
         return error(500, f"internal error: {type(exc).__name__}: {exc}")
-
-
-class SameOrigin:
-    """Refuse state-changing requests sent by pages of other origins (a web page elsewhere must
-    not be able to queue or delete jobs on this local server)."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
-            headers = dict(scope.get("headers") or [])
-            origin, host = headers.get(b"origin"), headers.get(b"host")
-            if origin and origin != b"null" and host and origin.split(b"//", 1)[-1] != host:
-                response = error(403, "cross-origin requests may not change jobs on this server")
-                return await response(scope, receive, send)
-        return await self.app(scope, receive, send)

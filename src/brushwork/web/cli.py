@@ -31,6 +31,17 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="largest upload, all images of a job together, in MB (default: %(default)s)")
     p.add_argument("--max-megapixels", type=float, default=40,
                    help="largest uploaded image in megapixels (default: %(default)s)")
+    p.add_argument("--max-iterations", type=int, default=10_000, help="most iterations one job may ask for "
+                   "(default: %(default)s)")
+    p.add_argument("--keep-jobs", type=int, default=500, help="finished jobs kept in the history; the oldest "
+                   "are deleted when a new job comes (0: keep all; default: %(default)s)")
+    p.add_argument("--max-disk-mb", type=float, default=5000, help="disk budget for the jobs' images in MB; the "
+                   "oldest finished jobs are deleted to keep within it (0: no limit; default: %(default)s)")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="a host name the studio answers to besides IP addresses and localhost (repeatable; "
+                        "needed when it is reached by name; see docs/security.md)")
+    from ..threads import add_threads_argument
+    add_threads_argument(p)
     p.set_defaults(func=run_serve)
     return p
 
@@ -41,12 +52,14 @@ def run_serve(args) -> int:
         from .app import create_app
     except ModuleNotFoundError as e:
         raise BrushworkError(f"the web studio needs {e.name}: pip install fastapi uvicorn python-multipart") from None
-    for name in ("workers", "max_queue", "port"):
-        if getattr(args, name) < 1:
-            raise BrushworkError(f"--{name.replace('_', '-')} must be at least 1")
+    check_serve_args(args)
+    from ..threads import use_threads
+    use_threads(getattr(args, "threads", 0))
     data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
     app = create_app(data_dir, workers=args.workers, max_queue=args.max_queue,
-                     max_upload_bytes=int(args.max_upload_mb * 1e6), max_pixels=int(args.max_megapixels * 1e6))
+                     max_upload_bytes=int(args.max_upload_mb * 1e6), max_pixels=int(args.max_megapixels * 1e6),
+                     allowed_hosts=args.allow_host, max_iterations=args.max_iterations, keep_jobs=args.keep_jobs,
+                     max_disk_mb=args.max_disk_mb)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"brushwork: warning: serving on {args.host}: anyone who can reach it can run jobs", file=sys.stderr)
     print(f"brushwork studio on http://{args.host}:{args.port}/  (API docs: /docs; data: {data_dir})",
@@ -61,3 +74,19 @@ def run_serve(args) -> int:
     server.handle_exit = handle_exit
     server.run()
     return 0
+
+
+def check_serve_args(args) -> None:
+    import math
+
+    for name in ("workers", "max_queue", "port", "max_iterations"):
+        if getattr(args, name) < 1:
+            raise BrushworkError(f"--{name.replace('_', '-')} must be at least 1")
+    if not 1 <= args.port <= 65535:
+        raise BrushworkError(f"--port must be between 1 and 65535, not {args.port}")
+    for name, zero_ok in (("max_upload_mb", False), ("max_megapixels", False), ("max_disk_mb", True),
+                          ("keep_jobs", True)):
+        value = getattr(args, name)
+        if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
+            raise BrushworkError(f"--{name.replace('_', '-')} must be a {'non-negative' if zero_ok else 'positive'} "
+                                 f"number, not {value}")

@@ -1,6 +1,7 @@
 """The REST API. Routes stay thin: they check input and call the store and the job manager."""
 from __future__ import annotations
 
+import contextlib
 import shutil
 from typing import List, Optional
 
@@ -8,7 +9,8 @@ from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Upload
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from .jobs import QueueFull
-from .schema import parse_settings, settings_schema, stored_settings
+from .retention import make_room
+from .schema import check_limits, parse_settings, settings_schema, stored_settings
 from .store import FINISHED, STATUSES
 from .stream import events, job_view
 from .uploads import check_image
@@ -51,7 +53,7 @@ async def create_job(request: Request,
     if len(styles) > s.limits.max_styles:
         raise HTTPException(422, f"{len(styles)} style images; at most {s.limits.max_styles} are accepted")
     has_init = init is not None and bool(init.filename)
-    parsed = parse_settings(preset, settings, len(styles), has_init)
+    parsed = check_limits(parse_settings(preset, settings, len(styles), has_init), s.limits)
     uploads = {"content": await _image(content, "content image", s)}
     for i, style in enumerate(styles):
         uploads[f"style-{i}"] = await _image(style, f"style image {i + 1}", s)
@@ -61,16 +63,31 @@ async def create_job(request: Request,
 
 
 async def _image(upload: UploadFile, what: str, s):
-    return check_image(await upload.read(), upload.filename or "", what, s.limits.max_pixels)
+    """Decoded in a worker thread (a few at a time): a large image must not stall the server."""
+    import anyio
+    return await anyio.to_thread.run_sync(check_image, await upload.read(), upload.filename or "", what,
+                                          s.limits.max_pixels, limiter=s.decoder)
 
 
 def _store_job(s, preset: str, settings: dict, uploads: dict) -> dict:
+    make_room(s, sum(len(u.data) for u in uploads.values()))
     job_id = s.store.new_id()
-    files = {key: s.store.write_file(job_id, f"{key}.{u.ext}", u.data) for key, u in uploads.items()}
-    inputs = {"content": files["content"], "styles": [files[k] for k in files if k.startswith("style-")],
-              "init": files.get("init"), "names": {k: u.name for k, u in uploads.items()},
-              "sizes": {k: [u.width, u.height] for k, u in uploads.items()}}
-    return enqueue(s, job_id, preset, settings, inputs)
+    with _undo_on_error(s, job_id):
+        files = {key: s.store.write_file(job_id, f"{key}.{u.ext}", u.data) for key, u in uploads.items()}
+        inputs = {"content": files["content"], "styles": [files[k] for k in files if k.startswith("style-")],
+                  "init": files.get("init"), "names": {k: u.name for k, u in uploads.items()},
+                  "sizes": {k: [u.width, u.height] for k, u in uploads.items()}}
+        return enqueue(s, job_id, preset, settings, inputs)
+
+
+@contextlib.contextmanager
+def _undo_on_error(s, job_id: str):
+    """A job that could not be stored and queued leaves no folder and no record behind."""
+    try:
+        yield
+    except BaseException:
+        s.store.delete(job_id)
+        raise
 
 
 def enqueue(s, job_id: str, preset: str, settings: dict, inputs: dict) -> dict:
@@ -148,12 +165,14 @@ def rerun_job(request: Request, job_id: str):
         raise QueueFull(f"the queue is full ({s.limits.max_queue} jobs waiting); try again when a job has finished")
     new_id = s.store.new_id()
     old, new = s.store.folder(job_id), s.store.folder(new_id)
-    new.mkdir(parents=True)
-    inputs = job["inputs"]
-    for name in [inputs["content"], *inputs["styles"], inputs.get("init")]:
-        if name:
-            shutil.copyfile(old / name, new / name)
-    return enqueue(s, new_id, job["preset"], job["settings"], inputs)
+    with _undo_on_error(s, new_id):
+        new.mkdir(parents=True)
+        inputs = job["inputs"]
+        for name in [inputs["content"], *inputs["styles"], inputs.get("init")]:
+            if name:
+                shutil.copyfile(old / name, new / name)
+        make_room(s)  # after the copy: the job re-run may be the oldest one
+        return enqueue(s, new_id, job["preset"], job["settings"], inputs)
 
 
 @router.delete("/jobs/{job_id}", summary="Delete a finished or queued job and its files")

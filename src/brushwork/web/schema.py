@@ -1,15 +1,17 @@
 """The settings form, generated from the Settings dataclass, and the parsing of what it sends."""
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import fields
 
-from ..backbones import BACKBONES
+from ..backbones import BACKBONES, describe_layers
 from ..errors import BrushworkError
 from ..presets import PRESETS, preset, preset_fields
 from ..settings import Settings, field_type
 
 GROUP_ORDER = ("image", "style", "optimiser", "network", "reporting")
+MAX_SETTINGS_CHARS = 100_000
 # Fields naming files on the server: a web client must never choose those paths.
 SERVER_PATHS = {
     "weights": "names a file on the server, so it cannot be set from the web studio (use the CLI)",
@@ -48,10 +50,14 @@ def parse_settings(preset_name: str, raw: str, styles: int, has_init: bool) -> S
     Raises BrushworkError with a message naming the problem."""
     if preset_name not in PRESETS:
         preset(preset_name)  # raises with a suggestion
+    if len(raw or "") > MAX_SETTINGS_CHARS:
+        raise BrushworkError(f"settings are {len(raw):,} characters of JSON; at most {MAX_SETTINGS_CHARS:,}")
     try:
         overrides = json.loads(raw or "{}")
     except json.JSONDecodeError as e:
         raise BrushworkError(f"settings must be a JSON object ({e.msg} at character {e.pos})") from None
+    except RecursionError:
+        raise BrushworkError("settings JSON is nested too deeply") from None
     if not isinstance(overrides, dict):
         raise BrushworkError("settings must be a JSON object of name: value")
     for name, why in SERVER_PATHS.items():
@@ -67,7 +73,37 @@ def parse_settings(preset_name: str, raw: str, styles: int, has_init: bool) -> S
     blend = settings.style_blend
     if blend and len(blend) != styles:
         raise BrushworkError(f"{styles} style image{'s' if styles != 1 else ''} but {len(blend)} blend weights")
+    check_network(settings)
     return settings
+
+
+def check_limits(settings: Settings, limits) -> Settings:
+    """The server's own limits on top of the settings' checks."""
+    if settings.iterations > limits.max_iterations:
+        raise BrushworkError(f"iterations {settings.iterations} is more than this server runs per job "
+                             f"(at most {limits.max_iterations:,}; see brushwork serve --max-iterations)")
+    return settings
+
+
+def check_network(settings: Settings) -> None:
+    """An unknown backbone or layer is refused now, not when the job runs."""
+    if settings.backbone not in BACKBONES:
+        from ..backbones import spec
+        spec(settings.backbone)  # raises with a suggestion
+    known = layer_names(settings.backbone)
+    for name in (*(settings.content_layers or ()), *(settings.style_layers or ())):
+        if known is not None and name not in known:
+            from ..errors import suggest
+            raise BrushworkError(f"{settings.backbone} has no layer '{name[:40]}'" + suggest(name[:100], known))
+
+
+@functools.lru_cache(maxsize=None)
+def layer_names(backbone: str):
+    """The backbone's layer names, or None when they cannot be known without its weights."""
+    try:
+        return tuple(layer.name for layer in describe_layers(backbone)[0])
+    except BrushworkError:
+        return None
 
 
 def stored_settings(settings: Settings) -> dict:

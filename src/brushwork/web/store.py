@@ -99,10 +99,24 @@ class Store:
         if folder.is_dir():
             shutil.rmtree(folder, ignore_errors=True)
 
+    def finished_ids(self) -> list:
+        """Ids of finished jobs, oldest first (what retention removes first)."""
+        with self._connect() as db:
+            rows = db.execute("SELECT id FROM jobs WHERE status IN ('done', 'failed', 'cancelled') "
+                              "ORDER BY created").fetchall()
+        return [r["id"] for r in rows]
+
     def recover(self) -> list:
-        """After a restart: jobs that were running are marked failed (their process is gone);
-        the ids of queued jobs are returned, oldest first, to be queued again."""
+        """After a restart: a running job whose result was written (perhaps not yet renamed into
+        place) is done; other running jobs are marked failed (their process is gone); leftover
+        temporary files go. The ids of queued jobs are returned, oldest first, to be queued again."""
         message = "the server stopped while this job was running; re-run it to start again"
+        for row in self.list(limit=-1, status="running"):
+            if finish_interrupted_write(self.folder(row["id"])):
+                self.update(row["id"], status="done", result="result.png", error=None,
+                            finished=row["finished"] or time.time())
+        for tmp in self.jobs_dir.glob("*/.*.tmp"):
+            tmp.unlink(missing_ok=True)
         with self._lock, self._connect() as db:
             db.execute("UPDATE jobs SET status = 'failed', error = ?, finished = ? WHERE status = 'running'",
                        (message, time.time()))
@@ -133,6 +147,24 @@ class Store:
         tmp.write_bytes(data)
         tmp.replace(folder / name)
         return name
+
+
+def finish_interrupted_write(folder: Path) -> bool:
+    """True when the folder holds a complete result: result.png, or its temporary file when it
+    decodes whole (the rename was all that was missing; it is done now)."""
+    result, tmp = folder / "result.png", folder / ".result.png.tmp"
+    if result.is_file():
+        return True
+    if not tmp.is_file():
+        return False
+    from PIL import Image
+    try:
+        with Image.open(tmp) as im:
+            im.load()
+    except Exception:  # noqa: BLE001 - truncated or empty: the job did not finish
+        return False
+    tmp.replace(result)
+    return True
 
 
 def _decode(row: sqlite3.Row) -> dict:

@@ -10,9 +10,10 @@ export class RunView {
     this.source = null;
     this.onChange = onChange;
     $("cancel").addEventListener("click", () => this.cancel());
-    $("use-content").addEventListener("click", () => onUseContent(this.job));
-    $("load-settings").addEventListener("click", () => onLoadSettings(this.job));
-    $("rerun").addEventListener("click", () => onRerun(this.job));
+    const withJob = (fn) => () => { if (this.job) fn(this.job); };  // nothing to act on in a fresh studio
+    $("use-content").addEventListener("click", withJob((job) => { if (job.links.result) onUseContent(job); }));
+    $("load-settings").addEventListener("click", withJob(onLoadSettings));
+    $("rerun").addEventListener("click", withJob(onRerun));
   }
 
   // Show a job: stream it when it is live, else draw its stored curve and result.
