@@ -32,7 +32,8 @@ AXES = ("style", "content", "color", "rstyle", "speckle", "coherence")
 # Fields that issue 9 (paintings, not noise) added or changed; every row measured before it pins
 # the values it ran with, so the older rows stay what they were.
 BEFORE_PAINT = dict(octaves=1, fine_gain=1.0, chroma_factor=1.0, colour_weight=0.0, stroke_weight=0.0,
-                    style_scale=1.0, content_weight=1.0, style_weight=4.0, init="matched")
+                    style_scale=1.0, content_weight=1.0, style_weight=4.0, init="matched", patch_weight=20.0,
+                    iterations=300, scales=0)
 OLD_TAPS = dict(content_layers=("block5_1",), style_layers=("stem", "block2_2", "block3_2", "block4_3", "block6_1"))
 UNTUNED = BEFORE_PAINT | dict(
     backbone="efficientnet-lite0", style_weight=1000.0, content_weight=1.0, tv_weight=1.0, patch_weight=0.0,

@@ -148,7 +148,15 @@ def assert_clean(client, data_dir, response):
     folders = {p.name for p in (data_dir / "jobs").iterdir()}
     records = {j["id"] for j in store.list(limit=-1)}
     assert folders == records, ("orphans", folders ^ records)
+    wait_until_idle(store)  # a job still writing its result has a temporary file for a moment
     assert not list((data_dir / "jobs").glob("*/.*.tmp"))
+
+
+def wait_until_idle(store, timeout=20.0):
+    import time
+    deadline = time.monotonic() + timeout
+    while any(j["status"] in ("queued", "running") for j in store.list(limit=-1)) and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 @FUZZ

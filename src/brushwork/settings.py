@@ -69,11 +69,11 @@ class Settings(SettingsTable):
     style_layers: Optional[tuple] = _f(None, "Style layers, comma separated (default: the backbone's).")
     style_layer_weights: Optional[tuple] = _f(None, "Weight of each style layer, comma separated (default: equal).")
     content_weight: float = _f(0.6, "alpha: weight of the content loss.")
-    style_weight: float = _f(6.0, "beta: weight of the style loss.")
-    patch_weight: float = _f(20.0, "Weight of the pixel-patch style term: the mean and covariance of the "
+    style_weight: float = _f(20.0, "beta: weight of the style loss.")
+    patch_weight: float = _f(5.0, "Weight of the pixel-patch style term: the mean and covariance of the "
                              "style's 3x3 colour patches at full, half and quarter size (fine brush "
                              "texture that network features miss; 0 turns it off).")
-    colour_weight: float = _f(3.0, "Weight of the palette term: the sliced Wasserstein distance between the "
+    colour_weight: float = _f(1.0, "Weight of the palette term: the sliced Wasserstein distance between the "
                               "colour histograms of the image and the painting, so colours are as vivid and "
                               "distinct as the painting's (0 turns it off).")
     stroke_weight: float = _f(100.0, "Weight of the stroke term: how long and aligned the light-dark marks are "
@@ -96,7 +96,7 @@ class Settings(SettingsTable):
     style_blend: Optional[tuple] = _f(None, "Blend weight of each style image, comma separated (default: equal).")
     style_scale: float = _f(1.5, "Size of the style image relative to the output (bigger = larger strokes).")
     # --- optimisation --------------------------------------------------------------------
-    iterations: int = _f(300, "Optimisation steps in total (split over the scales).", group="optimiser")
+    iterations: int = _f(210, "Optimisation steps in total (split over the scales).", group="optimiser")
     optimizer: str = _f("lbfgs", "Optimiser.", ["adam", "lbfgs"], group="optimiser")
     learning_rate: float = _f(1.0, "L-BFGS step length, or Adam step size (pixels are in 0..1; about 0.005).",
                               group="optimiser")
@@ -115,7 +115,7 @@ class Settings(SettingsTable):
     init_image: Optional[str] = _f(None, "Starting image file when init is 'file'.", group="optimiser")
     noise_ratio: float = _f(0.1, "Share of noise in the 'mix' starting image (0..1).", group="optimiser")
     seed: int = _f(0, "Random seed: the same seed and settings give the same image.", group="optimiser")
-    scales: int = _f(0, "Coarse-to-fine levels (1 = single scale, 0 = automatic from the size).", group="optimiser")
+    scales: int = _f(2, "Coarse-to-fine levels (1 = single scale, 0 = automatic from the size).", group="optimiser")
     # --- image ---------------------------------------------------------------------------
     size: int = _f(512, "Long side of the output in pixels.", group="image")
     preserve_color: str = _f("none", "Keep the content's colours: luminance-only transfer or colour "
