@@ -94,3 +94,15 @@ def test_palette_transfer_gives_the_photo_the_paintings_colour_distribution():
     out = transfer_palette(photo, painting)
     assert out.shape == photo.shape
     assert gap(out) < 0.5 * gap(match_colour(photo, painting)) < gap(photo)
+
+
+def test_range_loss_is_zero_inside_the_saved_range_and_pulls_excursions_back():
+    inside = torch.rand(1, 3, 8, 8, generator=torch.Generator().manual_seed(6))
+    assert float(losses.range_loss(inside)) == 0
+    x = (inside * 1.6 - 0.3).requires_grad_(True)  # shadows below 0, highlights above 1
+    loss = losses.range_loss(x)
+    loss.backward()
+    assert float(loss) > 0
+    out_low, out_high = x.detach() < 0, x.detach() > 1
+    assert (x.grad[out_low] < 0).all() and (x.grad[out_high] > 0).all()  # descent moves them inwards
+    assert (x.grad[~(out_low | out_high)] == 0).all()

@@ -243,3 +243,10 @@ def stroke_statistics(image: torch.Tensor, sigmas=STROKE_SIGMAS) -> torch.Tensor
 def stroke_loss(image: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Squared difference of the stroke coherences (stroke_statistics) to the painting's."""
     return (stroke_statistics(image, STROKE_SIGMAS) - target).pow(2).sum(1).mean()
+
+
+def range_loss(image: torch.Tensor) -> torch.Tensor:
+    """Mean squared excursion of the pixels outside 0..1. The saved image is clipped to that range,
+    and clipping one channel of a dark or bright pixel but not the others shifts its hue: under a
+    smooth chroma that is the red/green speckle of shadows. This keeps what is optimised what is saved."""
+    return (torch.relu(-image).pow(2) + torch.relu(image - 1).pow(2)).mean()

@@ -79,6 +79,9 @@ class Settings(SettingsTable):
     stroke_weight: float = _f(100.0, "Weight of the stroke term: how long and aligned the light-dark marks are "
                               "(the coherence of the luminance structure tensor), matched to the painting's "
                               "(0 turns it off).")
+    range_weight: float = _f(100.0, "Weight of the range term: keeps pixels inside 0..1 while optimising, so "
+                             "clipping at save time cannot shift the hue of shadows and highlights "
+                             "(0 turns it off).")
     tv_weight: float = _f(2.0, "Total-variation weight: smooths high-frequency noise (0 turns it off).")
     chroma_tv_weight: float = _f(10.0, "Extra total-variation weight on the colour channels only: removes "
                                  "colour speckle without blurring light-dark strokes (0 turns it off).")
@@ -129,7 +132,7 @@ class Settings(SettingsTable):
     def validate(self) -> "Settings":
         """Raise BrushworkError naming the first nonsense value; return self when all is well."""
         self.check_choices()
-        for name in ("content_weight", "style_weight", "patch_weight", "colour_weight", "stroke_weight", "tv_weight",
+        for name in ("content_weight", "style_weight", "patch_weight", "colour_weight", "stroke_weight", "range_weight", "tv_weight",
                      "chroma_tv_weight", "noise_ratio", "fine_gain"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:

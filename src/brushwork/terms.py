@@ -70,6 +70,7 @@ TERMS = (
     Term("stroke", "stroke_weight", targets=lambda ctx, content, styles, blend: sum(
              w / float(sum(blend)) * losses.stroke_statistics(im) for im, w in zip(styles, blend)),
          loss=lambda ctx, im, feats, t: losses.stroke_loss(im, t)),
+    Term("range", "range_weight", loss=lambda ctx, im, feats, t: losses.range_loss(im)),
     Term("tv", "tv_weight", loss=lambda ctx, im, feats, t: losses.tv_loss(im)),
     Term("chroma_tv", "chroma_tv_weight", loss=lambda ctx, im, feats, t: losses.chroma_tv_loss(im)),
 )
