@@ -37,13 +37,14 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_batch)
 
 
-def add_runner_arguments(p) -> None:
-    """Where the work runs: local processes, or a Ray cluster."""
+def add_runner_arguments(p, threads: bool = True) -> None:
+    """Where the work runs: local processes, or a Ray cluster (threads=False: p has --threads)."""
     g = p.add_argument_group("where it runs")
     g.add_argument("--workers", type=int, default=0, help="local processes (default 0: one per core, "
                    "or one on a GPU)")
-    g.add_argument("--threads", type=int, default=0, help="torch threads per local process "
-                   "(default 0: cores / workers)")
+    if threads:
+        g.add_argument("--threads", type=int, default=0, help="torch threads per local process "
+                       "(default 0: cores / workers)")
     g.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                    help="run on Ray: join ADDRESS (or $RAY_ADDRESS), else start a local Ray")
     g.add_argument("--num-cpus", type=float, default=1, help="Ray: CPUs per actor, also its torch threads")

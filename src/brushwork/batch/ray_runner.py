@@ -41,6 +41,7 @@ def connect(address: Optional[str]) -> tuple:
     except (ConnectionError, RuntimeError, ValueError) as e:
         raise BrushworkError(f"could not join the Ray cluster at {address or 'a new local Ray'}: "
                              f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
     ray.data.DataContext.get_current().enable_progress_bars = False  # brushwork shows its own bar
     return ray, True
 
@@ -81,7 +82,8 @@ def stream(ray, items, recipe, num_cpus, num_gpus, actors) -> Iterator:
     dataset = ray.data.from_items(rows, override_num_blocks=len(rows))  # one row a block: even spread
     out = dataset.map_batches(BatchActor, fn_constructor_kwargs={"recipe": recipe,
                                                                  "threads": max(1, int(num_cpus))},
-                              batch_size=1, batch_format="numpy", concurrency=min(pool, len(rows)),
+                              batch_size=1, batch_format="numpy",
+                              compute=ray.data.ActorPoolStrategy(size=min(pool, len(rows))),
                               num_cpus=num_cpus, **({"num_gpus": num_gpus} if num_gpus else {}))
     for row in out.iter_rows():
         yield json.loads(row["record"]), bytes(row["data"]) or None
