@@ -223,3 +223,15 @@ def test_kill_9_midway_then_rerun_loses_nothing_and_leaves_no_corrupt_image(albu
         with Image.open(p) as im:
             im.load()  # a truncated file would raise here
             assert max(im.size) == 40
+
+
+def test_which_ray_cluster(monkeypatch):
+    from brushwork.batch.ray_runner import cluster_address
+
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    monkeypatch.delenv("ADDRESS", raising=False)
+    assert cluster_address(None) is None  # a local Ray
+    monkeypatch.setenv("ADDRESS", "10.0.0.9:6379")
+    assert cluster_address(None) == "10.0.0.9:6379"
+    monkeypatch.setenv("RAY_ADDRESS", "auto")
+    assert cluster_address(None) == "auto" and cluster_address("10.0.0.5:6379") == "10.0.0.5:6379"

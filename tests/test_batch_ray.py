@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from brushwork import cli
-from test_batch import QUICK, album, pngs  # noqa: F401  (album is a fixture)
+from test_batch import QUICK, album, fast_model, pngs  # noqa: F401  (album, fast_model: fixtures)
 
 ray = pytest.importorskip("ray")
 pytest.importorskip("ray.data")
@@ -49,3 +49,25 @@ def test_a_worker_that_cannot_load_its_model_fails_every_item_with_the_reason(lo
     assert run(album, "bad", "--ray") == 1
     rows = [json.loads(line) for line in (Path(album) / "bad" / "results.jsonl").read_text().splitlines()]
     assert len(rows) == 8 and all("could not load its model" in r["error"] for r in rows)
+
+
+def test_fast_model_on_ray_matches_local(local_ray, album, fast_model):  # noqa: F811
+    (album / "in" / "broken.png").unlink()
+    for out, extra in (("local", ["--workers", "1", "--threads", "1"]), ("ray", ["--ray", "--actors", "2"])):
+        assert cli.main(["batch", str(album / "in"), "--model", str(fast_model), "-o", str(album / out),
+                         "--size", "32", "--runtime", "torch", "-q", *extra]) == 0
+    local, remote = pngs(album / "local"), pngs(album / "ray")
+    assert len(remote) == 3 and [p.read_bytes() for p in local] == [p.read_bytes() for p in remote]
+
+
+def test_style_video_frames_on_ray(local_ray, tmp_path):
+    av = pytest.importorskip("av")
+    from conftest import stripes_image
+    from test_fast_video import make_video
+
+    stripes_image().save(tmp_path / "style.png")
+    source = make_video(tmp_path / "in.mp4", frames=3, size=(40, 24), audio=False)
+    assert cli.main(["video", str(source), "-o", str(tmp_path / "out.mp4"), "--style", str(tmp_path / "style.png"),
+                     "--iterations", "2", "--ray"]) == 0
+    with av.open(str(tmp_path / "out.mp4")) as c:
+        assert sum(1 for _ in c.decode(video=0)) == 3

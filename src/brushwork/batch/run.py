@@ -4,7 +4,7 @@ done, failed and an ETA, and sum up at the end."""
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import signal
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
@@ -70,17 +70,18 @@ def run_local(recipe: dict, workers: int = 1, threads: int = 0) -> Callable[[lis
 
 
 def run_pool(items, recipe: dict, workers: int, threads: int) -> Iterator:
+    """Items over a pool of worker processes, results as they finish. On Ctrl-C (or any stop) the
+    workers are ended at once; the items they held are simply not recorded, so a re-run does them."""
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")  # fork after torch has threads can deadlock
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(recipe, threads)) as pool:
-        futures = [pool.submit(_work, item.to_dict()) for item in items]
-        try:
-            for future in as_completed(futures):
-                yield future.result()
-        finally:
-            for future in futures:
-                future.cancel()
+    pool = context.Pool(workers, initializer=_start, initargs=(recipe, threads))
+    try:
+        yield from pool.imap_unordered(_work, [item.to_dict() for item in items])
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
 
 
 _WORKER = None  # each pool process's own Worker, made once by _start
@@ -88,6 +89,7 @@ _WORKER = None  # each pool process's own Worker, made once by _start
 
 def _start(recipe: dict, threads: int) -> None:
     global _WORKER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     _WORKER = Worker(recipe, threads)
 
 
