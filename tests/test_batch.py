@@ -201,7 +201,8 @@ def test_kill_9_midway_then_rerun_loses_nothing_and_leaves_no_corrupt_image(albu
         gradient_image(seed=i).save(album / "in" / f"more{i}.png")
     out = album / "out"
     argv = [sys.executable, "-m", "brushwork.cli", "batch", str(album / "in"), "-s",
-            str(album / "styles" / "stripes.png"), "-o", str(out), "--weights", str(album / "vgg19.pth"), "--workers", "1", *QUICK]
+            str(album / "styles" / "stripes.png"), "-o", str(out), "--weights", str(album / "vgg19.pth"),
+            "--workers", "1", *QUICK]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(cli.__file__).parents[1]),
                                                          os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

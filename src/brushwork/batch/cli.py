@@ -20,8 +20,8 @@ def register(subparsers) -> None:
                               description="Repaint every content image in every style, locally or on Ray. "
                               "Run the same command again to finish what a crash or Ctrl-C left.")
     p.add_argument("inputs", metavar="INPUT", nargs="*", help="content images, folders or globs")
-    p.add_argument("-s", "--style", dest="styles", action="extend", nargs="+", default=[], metavar="STYLE",
-                   help="style images, folders or globs (every input is painted in every style)")
+    p.add_argument("-s", "--style", dest="styles", action="append", default=[], metavar="STYLE",
+                   help="a style image, folder or glob; repeat for more (every input in every style)")
     p.add_argument("--manifest", metavar="FILE", help="CSV or JSONL rows of content, style and any settings")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="output folder")
     p.add_argument("--model", help="a trained fast model (.pt or .onnx) instead of optimisation")
