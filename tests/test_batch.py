@@ -16,7 +16,8 @@ from PIL import Image
 
 from brushwork import cli
 from brushwork.batch.plan import cross, expand, output_name, plan, read_manifest
-from brushwork.batch.results import Results
+from brushwork.batch.plan import Item
+from brushwork.batch.results import Results, is_done
 from brushwork.errors import BrushworkError
 from conftest import gradient_image, stripes_image, tiny_vgg_state
 
@@ -100,6 +101,19 @@ def test_results_ignore_a_torn_last_line_and_append_after_it(tmp_path):
     results.append({"output": "c.png", "status": "failed"})
     results.close()
     assert list(Results(path).load()) == ["a.png", "c.png"]
+
+
+def test_a_record_counts_as_done_only_for_the_same_work(tmp_path):
+    out = tmp_path / "a.png"
+    out.write_bytes(b"an image")
+    item = Item("c.png", "s.png", str(out), {"iterations": 3})
+    record = {"input": "c.png", "style": "s.png", "output": str(out), "settings": {"iterations": 3}, "status": "ok"}
+    assert is_done(record, item)
+    assert not is_done({**record, "settings": {"iterations": 4}}, item)  # e.g. a video frame re-run
+    assert not is_done({**record, "style": "other.png"}, item)
+    assert not is_done({**record, "status": "failed"}, item)
+    out.unlink()
+    assert not is_done(record, item)
 
 
 def test_batch_records_a_bad_image_finishes_the_rest_and_resumes(album, capsys):

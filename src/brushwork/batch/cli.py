@@ -117,7 +117,8 @@ def optimise_recipe(args) -> tuple:
 
     def make_settings(overrides: dict) -> dict:
         return Settings.from_dict({**base.to_dict(), **overrides}).to_dict()
-    device = "cuda" if base.device == "cuda" else "cpu"
+    from ..engine import pick_device
+    device = str(pick_device(base.device))  # auto with a GPU: one worker owns it
     return {"kind": "optimise", "settings": base.to_dict(), "quality": args.quality}, make_settings, device
 
 

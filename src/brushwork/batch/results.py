@@ -31,7 +31,7 @@ class Results:
     def append(self, record: dict) -> None:
         if self.file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            torn = self.path.is_file() and self.path.stat().st_size and not self.path.read_bytes().endswith(b"\n")
+            torn = self.path.is_file() and self.path.stat().st_size and last_byte(self.path) != b"\n"
             self.file = open(self.path, "a", encoding="utf-8")
             if torn:  # start after the half line a killed run left
                 self.file.write("\n")
@@ -45,8 +45,16 @@ class Results:
             self.file = None
 
 
-def is_done(record) -> bool:
-    return bool(record) and record.get("status") == "ok" and Path(record["output"]).is_file()
+def last_byte(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        f.seek(-1, os.SEEK_END)
+        return f.read(1)
+
+
+def is_done(record, item) -> bool:
+    """Finished with this very work: status ok, the file there, the same input, style and settings."""
+    return bool(record) and record.get("status") == "ok" and Path(record["output"]).is_file() and \
+        (record.get("input"), record.get("style"), record.get("settings")) == (item.content, item.style, item.settings)
 
 
 def keep(record: dict, data) -> dict:

@@ -30,7 +30,7 @@ def execute(items, run_items: Callable[[list], Iterator], results_path, quiet: b
 
     results = Results(results_path)
     before = results.load()
-    todo = [it for it in items if not is_done(before.get(it.output))]
+    todo = [it for it in items if not is_done(before.get(it.output), it)]
     summary = Summary(len(items), skipped=len(items) - len(todo))
     remove_leftovers(todo)
     bar = tqdm(total=len(todo), unit="img", desc="batch", disable=quiet or not todo, dynamic_ncols=True)

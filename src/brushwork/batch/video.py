@@ -50,14 +50,15 @@ def extract_frames(source, folder: Path, size) -> list:
     """The video's frames, downscaled as the encoder will, as folder/NNNNNN.png (kept for a re-run)."""
     from ..fast.video import downscale, open_video, to_tensor
 
-    done = folder / ".complete"
-    if not done.is_file():
-        folder.mkdir(parents=True, exist_ok=True)
+    done, marker = folder / ".complete", f"all frames written at size {size}\n"
+    if not done.is_file() or done.read_text() != marker:  # none yet, or from a run at another size
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
         container, stream = open_video(source)
         with container:
             for i, frame in enumerate(container.decode(stream)):
                 images.save_image(images.to_image(downscale(to_tensor(frame), size)), folder / f"{i:06d}.png")
-        done.write_text("all frames written\n")
+        done.write_text(marker)
     frames = sorted(p for p in folder.glob("*.png") if not p.name.startswith("."))
     if not frames:
         raise BrushworkError(f"{source}: no video frames could be decoded")
