@@ -16,7 +16,8 @@ from .errors import BrushworkError, Cancelled
 from .settings import Settings, coerce, field_type
 from .threads import add_threads_argument, use_threads
 
-EXTENSIONS = ("brushwork.web.cli", "brushwork.fast.cli", "brushwork.evaluate.cli")  # each offers register(subparsers)
+EXTENSIONS = ("brushwork.web.cli", "brushwork.fast.cli", "brushwork.evaluate.cli",
+              "brushwork.batch.cli")  # each offers register(subparsers)
 
 
 def flag(name: str) -> str:

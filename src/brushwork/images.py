@@ -105,15 +105,30 @@ def save_image(im: Image.Image, path, quality: int = 95, metadata=None) -> Path:
     """Write atomically: a temporary file beside the target, renamed into place when complete.
     PNG, JPEG, WebP and TIFF files carry `metadata` (a brushwork.metadata record; by default
     just the brushwork version)."""
+    p = check_output_path(path)
+    return write_atomic(encode_image(im, p.suffix, quality, metadata), p)
+
+
+def encode_image(im: Image.Image, suffix: str, quality: int = 95, metadata=None) -> bytes:
+    """The file bytes of `im` in the format its suffix names (.png, .jpg, ...), carrying `metadata`
+    (by default just the brushwork version)."""
     from .metadata import save_options
 
-    p = check_output_path(path)
-    fmt = OUTPUT_FORMATS[p.suffix.lower()]
+    fmt = OUTPUT_FORMATS[suffix.lower()]
+    buffer = io.BytesIO()
+    im.save(buffer, format=fmt, **({"quality": quality} if fmt in ("JPEG", "WEBP") else {}),
+            **save_options(fmt, metadata))
+    return buffer.getvalue()
+
+
+def write_atomic(data: bytes, path) -> Path:
+    """`data` into `path` through a temporary file beside it, renamed into place when complete, so
+    a crash leaves the old file or the new one, never half of one."""
+    p = Path(path)
     fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.stem}.", suffix=p.suffix)
     try:
         with os.fdopen(fd, "wb") as f:
-            im.save(f, format=fmt, **({"quality": quality} if fmt in ("JPEG", "WEBP") else {}),
-                    **save_options(fmt, metadata))
+            f.write(data)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes owner-only files; give the usual mode
         os.replace(tmp, p)
     finally:

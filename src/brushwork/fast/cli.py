@@ -123,24 +123,15 @@ def add_video(p) -> None:
     p.add_argument("--smoothing", type=float, default=0.8, help="temporal consistency: how much unchanged "
                    "areas keep the previous stylised frame (0 turns it off, below 1)")
     p.add_argument("--iterations", type=int, default=60, help="optimisation steps per frame with --style")
+    from ..batch.cli import add_runner_arguments
+    add_runner_arguments(p, threads=False)  # --style: frames as batch items, locally or on Ray
     p.set_defaults(func=run_video)
 
 
 def frame_function(args):
-    """(1,3,H,W) -> stylised, from a model or, with --style, by optimisation per frame."""
-    if args.model:
-        runner, _ = load_runner(args.model, args.runtime, args.device, args.threads)
-        return lambda x: stylise(runner, x, args.strength, args.preserve_color)
-    from .. import Settings, images, stylize
-
-    settings = Settings(iterations=args.iterations, device=args.device, scales=1,
-                        preserve_color="luminance" if args.preserve_color else "none")
-    style = images.load_image(args.style, "style image")
-
-    def optimise(x):
-        out = images.to_tensor(stylize(images.to_image(x), style, settings.replace(size=max(x.shape[-2:]))))
-        return (args.strength * out + (1 - args.strength) * x).clamp(0, 1)
-    return optimise
+    """(1,3,H,W) -> stylised by the model."""
+    runner, _ = load_runner(args.model, args.runtime, args.device, args.threads)
+    return lambda x: stylise(runner, x, args.strength, args.preserve_color)
 
 
 def run_video(args) -> int:
@@ -150,6 +141,11 @@ def run_video(args) -> int:
     from .video import check_output, open_video, stylise_video
 
     check_size(args.size)
+    if args.style:  # optimised frames go through the batch machinery (brushwork.batch.video)
+        from ..batch.video import run_style_video
+        return run_style_video(args)
+    if args.ray is not None:
+        raise BrushworkError("--ray spreads optimised frames (--style); a --model video runs here")
     check_strength(args.strength)
     blend = TemporalBlend(args.smoothing) if args.smoothing != 0 else None  # refuses nan and out of range
     check_output(args.output)

@@ -96,6 +96,15 @@ def to_tensor(frame) -> torch.Tensor:
     return torch.from_numpy(frame.to_ndarray(format="rgb24")).permute(2, 0, 1)[None].float().div_(255)
 
 
+def downscale(x: torch.Tensor, size: Optional[int]) -> torch.Tensor:
+    """A frame with its long side made `size` (area averaging), or as it is when size is None."""
+    h, w = x.shape[-2:]
+    if not size or max(h, w) == size:
+        return x
+    s = size / max(h, w)
+    return F.interpolate(x, size=(max(4, round(h * s)), max(4, round(w * s))), mode="area")
+
+
 class FrameWork:
     """Stylise one decoded frame: optional downscale, the stylise function, temporal blending,
     upscale back to the input size; keeps the running frame-to-frame change for the flicker ratio."""
@@ -108,10 +117,7 @@ class FrameWork:
     def __call__(self, frame) -> np.ndarray:
         x = to_tensor(frame)
         h, w = x.shape[-2:]
-        small = x
-        if self.size and max(h, w) != self.size:
-            s = self.size / max(h, w)
-            small = F.interpolate(x, size=(max(4, round(h * s)), max(4, round(w * s))), mode="area")
+        small = downscale(x, self.size)
         y = self.stylise_frame(small)
         if self.blend is not None:
             y = self.blend(small, y)

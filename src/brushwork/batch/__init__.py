@@ -1,0 +1,1 @@
+"""Batch work: many images with one recipe, resumable, locally or on a Ray cluster (`brushwork batch`)."""
