@@ -14,7 +14,7 @@ from . import __version__
 from .errors import BrushworkError, Cancelled
 from .settings import Settings, coerce, field_type
 
-EXTENSIONS = ("brushwork.web.cli", "brushwork.fast.cli")  # each offers register(subparsers)
+EXTENSIONS = ("brushwork.web.cli", "brushwork.fast.cli", "brushwork.inspect.cli")  # each offers register(subparsers)
 
 
 def flag(name: str) -> str:
