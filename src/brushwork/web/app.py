@@ -63,8 +63,10 @@ def create_app(data_dir, workers: int = 1, max_queue: int = 16, max_upload_bytes
     add_error_handlers(app)
     app.add_middleware(SameOrigin)
     app.add_middleware(BodyLimit, limit=max_upload_bytes)
+    from .inspect_routes import router as inspect_router
     from .routes import router
     app.include_router(router)
+    app.include_router(inspect_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)
