@@ -3,6 +3,7 @@ loss nodes a Settings attaches to it (content, one style statistic per style lay
 weight, total variation, chroma TV and the pixel-patch term), as data, text or SVG."""
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass
 from typing import Optional
 
@@ -48,10 +49,16 @@ class ModelMap:
         return [n for n in self.losses if n.layer == layer]
 
 
+@functools.lru_cache(maxsize=8)
+def _described(name: str) -> tuple:
+    infos, content, style = describe_layers(name)
+    return tuple(infos), tuple(content), tuple(style)
+
+
 def model_map(settings: Optional[Settings] = None) -> ModelMap:
     """The map of settings.backbone with the loss nodes `settings` attach (validated first)."""
     s = (settings or Settings()).validate()
-    infos, content, style = describe_layers(s.backbone)
+    infos, content, style = _described(s.backbone)
     fields = backbone_fields(s.backbone)
     layers = tuple(MapLayer(i.name, i.channels, i.stride, fields[i.name].size) for i in infos)
     content, style = tuple(s.content_layers or content), tuple(s.style_layers or style)
