@@ -33,9 +33,10 @@ class Layout:
         return (self.left + GAP + self.cols * (w + GAP), self.top + GAP + self.rows * (h + self.caption + GAP))
 
 
-def render(layout: Layout, cells: dict, row_labels=(), col_labels=(), captions=None, title: str = "") -> Image.Image:
+def render(layout: Layout, cells: dict, row_labels=(), col_labels=(), captions=None, title: str = "",
+           placeholders: bool = True) -> Image.Image:
     """The grid with `cells` {(r, c): PIL image, resized to the cell} pasted in; cells missing
-    from the dict (not finished yet) are drawn as light placeholders."""
+    from the dict (not finished yet) are drawn as light placeholders, or left blank."""
     im = Image.new("RGB", layout.size, BACKGROUND)
     draw = ImageDraw.Draw(im)
     small = font(11)
@@ -44,7 +45,7 @@ def render(layout: Layout, cells: dict, row_labels=(), col_labels=(), captions=N
             x, y, w, h = layout.box(r, c)
             if (r, c) in cells:
                 im.paste(cells[r, c].convert("RGB").resize((w, h), Image.Resampling.LANCZOS), (x, y))
-            else:
+            elif placeholders:
                 draw.rectangle([x, y, x + w - 1, y + h - 1], fill=(236, 238, 244))
             if captions and (r, c) in captions:
                 draw.text((x + w / 2, y + h + 1), captions[r, c], fill=INK, font=small, anchor="ma")

@@ -65,5 +65,5 @@ def feature_maps(net, layer: str, image: Image.Image, n: int = 16, size: int = 2
         report.channels.append({"channel": ch, "mean": float(feats[ch].mean()), "max": float(feats[ch].max()),
                                 "cell": list(layout.box(r, c))})
     title = f"{report.backbone} {layer}: {len(chosen)} most active of {feats.shape[0]} channels ({h}x{w})"
-    report.grid = render(layout, cells, captions=captions, title=title)
+    report.grid = render(layout, cells, captions=captions, title=title, placeholders=False)
     return report
