@@ -13,7 +13,7 @@ from brushwork.demo import demo_images
 from brushwork.inspect.features import load_backbone
 from brushwork.inspect.maps import feature_maps
 from brushwork.inspect.netmap import model_map
-from brushwork.inspect.reconstruct import reconstruct
+from brushwork.inspect.reconstruction import reconstruct
 from brushwork.inspect.svgmap import to_svg
 from brushwork.inspect.units import unit_patches
 from brushwork.settings import Settings

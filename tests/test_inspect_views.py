@@ -11,7 +11,7 @@ from PIL import Image
 
 from brushwork.backbones import BACKBONES, create_backbone
 from brushwork.errors import BrushworkError, Cancelled
-from brushwork.inspect import reconstruct as rec_mod
+from brushwork.inspect import reconstruction as rec_mod
 from brushwork.inspect.features import layer_features
 from brushwork.inspect.geometry import receptive_fields
 from brushwork.inspect.maps import colourise, feature_maps

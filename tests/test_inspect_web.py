@@ -118,3 +118,15 @@ def test_one_reconstruction_at_a_time_and_cancel(client, job):
     assert client.get(first["links"]["self"]).json()["status"] == "cancelled"
     refused(client.post(f"{first['links']['self']}/cancel"), 409, "already finished")
     refused(client.get("/api/inspect/reconstructions/ffffffffffffffff"), 404, "no reconstruction")
+
+
+def test_the_page_has_the_panel_and_its_script(client):
+    page = client.get("/").text
+    assert 'id="inside"' in page and "/static/inspect.css" in page
+    script = client.get("/static/js/inspect.js")
+    assert script.status_code == 200 and "/api/inspect/reconstructions" in script.text
+    assert 'from "./inspect.js"' in client.get("/static/js/main.js").text
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/inspect/map", "/api/inspect/units", "/api/inspect/maps", "/api/inspect/reconstructions",
+                 "/api/inspect/reconstructions/{task_id}/events"):
+        assert path in paths

@@ -130,7 +130,7 @@ def run_reconstruct(args) -> int:
     from tqdm import tqdm
 
     from ..images import check_output_path, load_image
-    from .reconstruct import reconstruct
+    from .reconstruction import reconstruct
 
     out = check_output_path(args.output)
     image = load_image(args.image)
