@@ -16,7 +16,7 @@ from ..inspect.features import load_backbone
 from ..inspect.geometry import check_layer
 from ..inspect.maps import feature_maps
 from ..inspect.netmap import model_map, to_text
-from ..inspect.reconstruct import reconstruct
+from ..inspect.reconstruction import reconstruct
 from ..inspect.svgmap import to_svg
 from ..inspect.units import unit_patches
 from ..settings import Settings
