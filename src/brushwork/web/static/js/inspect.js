@@ -15,6 +15,7 @@ export class Inside {
     this.task = null;
     this.build();
     for (const type of ["input", "change", "click"]) $("compose").addEventListener(type, () => this.scheduleMap());
+    setInterval(() => this.loadMap(), 2000); // also catches values set by code (loading a job's settings)
     this.loadMap();
   }
 
