@@ -17,7 +17,7 @@ from .settings import Settings, coerce, field_type
 from .threads import add_threads_argument, use_threads
 
 EXTENSIONS = ("brushwork.web.cli", "brushwork.fast.cli", "brushwork.evaluate.cli",
-              "brushwork.batch.cli")  # each offers register(subparsers)
+              "brushwork.batch.cli", "brushwork.inspect.cli")  # each offers register(subparsers)
 
 
 def flag(name: str) -> str:

@@ -80,9 +80,11 @@ def create_app(data_dir, workers: int = 1, max_queue: int = 16, max_upload_bytes
     app.add_middleware(BodyLimit, limit=max_upload_bytes)
     app.add_middleware(Guard, allowed_hosts=allowed_hosts)
     from .compare import router as compare_router
+    from .inspect_routes import router as inspect_router
     from .routes import router
     app.include_router(router)
     app.include_router(compare_router)
+    app.include_router(inspect_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)

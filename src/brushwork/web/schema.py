@@ -94,7 +94,8 @@ def check_network(settings: Settings) -> None:
     for name in (*(settings.content_layers or ()), *(settings.style_layers or ())):
         if known is not None and name not in known:
             from ..errors import suggest
-            raise BrushworkError(f"{settings.backbone} has no layer '{name[:40]}'" + suggest(name[:100], known))
+            raise BrushworkError(f"unknown layer '{name[:40]}' for {settings.backbone}" + suggest(name[:100], known)
+                                 + f"; valid layers: {', '.join(known)}")
 
 
 @functools.lru_cache(maxsize=None)

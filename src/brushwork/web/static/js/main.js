@@ -1,6 +1,7 @@
 // Wires the studio together: the form submits jobs, the run panel follows one, the gallery lists all.
 import { Composer } from "./form.js";
 import { Gallery } from "./history.js";
+import { Inside } from "./inspect.js";
 import { RunView } from "./run.js";
 import { CompareView } from "./compare.js";
 import { wireRecipeDrop } from "./recipe.js";
@@ -62,6 +63,7 @@ async function start() {
   const compare = new CompareView();
   const gallery = new Gallery({ onOpen: (id) => open(id).then(reveal), onRerun: rerun, onCompare: (ids) => compare.open(ids) });
   await gallery.refresh();
+  new Inside({ composer, gallery });
   const live = gallery.jobs.find((j) => j.status === "running") || gallery.jobs[0];
   if (live) open(live.id);
 }
