@@ -123,12 +123,43 @@ def level_targets(job, content: torch.Tensor, styles: list, blend) -> dict:
     return out
 
 
-def tile_targets(job, targets: dict, content_window: torch.Tensor) -> dict:
-    """The level's shared targets with this window's own content features."""
-    if "content" not in targets:
-        return targets
+def tile_targets(job, targets: dict, content_window: torch.Tensor, here=None, level=None) -> dict:
+    """The level's shared targets with this window's own content features. With `here` and `level`
+    (the statistics of the starting image in this window and over the whole level), each style
+    statistic keeps the offset the window had from the level: a window of sky is asked for the
+    painting's statistics as the sky departs from them, not for the painting's average."""
+    out = dict(targets)
     with torch.no_grad():
-        return {**targets, "content": job.net(content_window, job.content_layers)}
+        if "content" in out:
+            out["content"] = job.net(content_window, job.content_layers)
+        for name in set(here or ()) & {"style", "patch"}:
+            out[name] = shift(out[name], here[name], level[name])
+    return out
+
+
+def shift(target, here, level, key: str = ""):
+    """target + (here - level), statistic by statistic (nested dicts of tensors)."""
+    if isinstance(target, dict):
+        out = {k: shift(target[k], here[k], level[k], k) for k in target}
+        if "cov_sqrt" in out:
+            out["cov_sqrt"] = losses.sqrtm(out["cov"])
+        return out
+    moved = target + (here - level)
+    return moved.clamp_min(0) if key == "std" else moved
+
+
+def start_statistics(job, content: torch.Tensor, image: torch.Tensor, tiled: bool) -> dict:
+    """{"style"/"patch": statistics} of the starting image (whole level when tiled, or one window)."""
+    ctx = _TiledFeatures(job) if tiled else job
+    out = {}
+    with torch.no_grad():
+        for t in terms.active(job.settings):
+            if t.name == "style":
+                out[t.name] = t.targets(ctx, content, [image], (1.0,))
+            elif t.name == "patch":
+                out[t.name] = (patch_statistics if tiled else losses.patch_statistics)(
+                    image, losses.patch_scales(content, image))
+    return out
 
 
 class _TiledFeatures:
@@ -170,6 +201,7 @@ def run_tiled(job, optimise, image, content, styles, blend, steps: int, report, 
     """One level, tile by tile; `optimise` is engine.optimise (steps on one window, with a
     compose function); report(i, losses, image or a callable giving a downscaled preview)."""
     targets = level_targets(job, content, styles, blend)
+    level = start_statistics(job, content, image, True)
     image = image.clone()
     for k, (rows, cols) in enumerate(windows(image.shape[-2:])):
         box = (..., slice(rows[2], rows[3]), slice(cols[2], cols[3]))
@@ -183,8 +215,9 @@ def run_tiled(job, optimise, image, content, styles, blend, steps: int, report, 
         def tile_report(step, values, x, k=k, box=box, share=share):
             report(k * steps + step, {n: v / share for n, v in values.items()}, lambda: preview(image, box, x))
         try:
-            image[box] = optimise(weighted(job, share), context, tile_targets(job, targets, content[box]), steps,
-                                  tile_report, cancel, compose)
+            here = start_statistics(job, content[box], context, False)
+            image[box] = optimise(weighted(job, share), context, tile_targets(job, targets, content[box], here, level),
+                                  steps, tile_report, cancel, compose)
         except Cancelled as stop:
             _paste_partial(stop, image, box)
             raise
