@@ -152,3 +152,21 @@ def test_max_memory_caps_the_budget_and_is_checked():
     job = engine.plan_job(Settings(max_memory=0.5), "cpu")
     with pytest.raises(BrushworkError, match="0.5 GiB budget"):
         engine.check_memory(job, (1536, 2048), torch.device("cpu"))
+
+
+def test_web_jobs_at_print_size_count_the_tile_steps(tmp_path):
+    """The studio takes 4096 px and its progress total is the run's (levels and tiles), not iterations."""
+    from test_web_api import FakeRunner, stop, submit, wait
+
+    from brushwork.web.app import create_app
+    from fastapi.testclient import TestClient
+    client = TestClient(create_app(tmp_path / "data", runner=FakeRunner()))
+    client.__enter__()
+    try:
+        created = submit(client, settings={"size": 4096, "iterations": 4})
+        assert created.status_code == 201, created.text
+        job = wait(client, created.json()["id"])
+        # the test photo is 48 x 32: levels 128..512 (4 steps), then 1024 whole and 2048, 4096 in tiles
+        assert job["total"] == tiles.total_steps(Settings(size=4096, iterations=4), 48, 32) > 4 + 20 * 3
+    finally:
+        stop(client)

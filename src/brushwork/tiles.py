@@ -244,3 +244,13 @@ def _paste_partial(stop: Cancelled, image: torch.Tensor, box) -> None:
     if stop.image is not None:
         image[box] = images.to_tensor(stop.image, image.device)
         stop.image = images.to_image(image)
+
+
+def total_steps(settings, width: int, height: int) -> int:
+    """Progress iterations of a whole run on a width x height content image (Progress.total)."""
+    plan = plan_levels(settings.size, settings.scales, settings.iterations, settings.detail_steps)
+    total = 0
+    for long_side, steps in plan:
+        scale = long_side / max(width, height)
+        total += level_steps((max(1, round(height * scale)), max(1, round(width * scale))), steps)
+    return total
