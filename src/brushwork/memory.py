@@ -1,8 +1,8 @@
 """How much memory a run will take, before it starts, and the largest size that fits a budget.
 
-The peak is the memory the process holds already (the network, the libraries) plus the largest
-area optimised at once (a whole level, or one tile's window) times what one pixel costs there, plus
-the whole-size images every level keeps (content, result, style, stitched features). What one
+The peak is the memory the process holds already (the network, the libraries) plus, at the level
+where it is largest, the area optimised at once (the whole level, or one tile's window) times what
+one pixel costs there plus the level's whole-size images (content, result, style, stitched features). What one
 pixel costs is measured on a small probe: the tensors autograd keeps for backward (network and
 every active loss term) and the optimiser's state for the parameters. ACTIVATIONS and IMAGES are
 calibrated against measured peak RSS by benchmarks/bench_sizes.py (docs/print-size.md).
@@ -29,10 +29,10 @@ def per_pixel(job, device) -> tuple:
     saved = {}
     with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.setdefault(_key(t), t.numel() * t.element_size())
                                                   or t, lambda t: t):
-        job.net(probe, job.content_layers + tuple(job.style_weights))
+        alive = [job.net(probe, job.content_layers + tuple(job.style_weights))]  # kept: no address reuse
         for term in terms.active(job.settings):
             if term.memory:  # e.g. the patch term's full-resolution patches cost about as much as the network
-                term.memory(probe)
+                alive.append(term.memory(probe))
     s = job.settings
     params = sum(p.numel() for p in parameterise.encode(probe.detach(), s.octaves, s.chroma_factor, s.fine_gain))
     return sum(saved.values()) / PROBE ** 2, params * 4 / PROBE ** 2
@@ -56,16 +56,17 @@ def largest_area(shape) -> int:
 
 def estimate(job, shape, device, costs=None) -> int:
     """Peak bytes of a run whose output is `shape` (H, W), the memory held now included; `costs`
-    is per_pixel's answer when already known."""
+    is per_pixel's answer when already known. Each level holds its largest optimised area and its
+    own whole-size images; the peak is the largest level's."""
     s = job.settings
     kept, params = costs or per_pixel(job, device)
     peak = 0
     for long_side, steps in tiles.plan_levels(max(shape), s.scales, s.iterations, s.detail_steps):
         scale = long_side / max(shape)
         level = (max(1, round(shape[0] * scale)), max(1, round(shape[1] * scale)))
-        area = largest_area(level)
-        peak = max(peak, area * (kept * ACTIVATIONS + params * optimiser_copies(s, steps)))
-    return held_now(device) + peak + IMAGES * shape[0] * shape[1]
+        area = largest_area(level) * (kept * ACTIVATIONS + params * optimiser_copies(s, steps))
+        peak = max(peak, area + IMAGES * level[0] * level[1])
+    return held_now(device) + peak
 
 
 def held_now(device) -> int:
