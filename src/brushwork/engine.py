@@ -10,7 +10,7 @@ from typing import Callable, Optional
 
 import torch
 
-from . import images, parameterise, terms
+from . import images, memory, parameterise, terms, tiles
 from .backbones import Backbone, create_backbone
 from .errors import BrushworkError, Cancelled
 from .settings import MAX_SIZE, Settings
@@ -100,20 +100,8 @@ def split_iterations(total: int, levels: int) -> list:
 
 
 def check_memory(job: Job, shape: tuple, device) -> None:
-    """Refuse a size whose activations will not fit, before any time is spent."""
-    probe = torch.rand(1, 3, 64, 64, device=device, requires_grad=True)
-    saved = []
-    with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t.numel() * t.element_size()) or t,
-                                                  lambda t: t):
-        job.net(probe, job.content_layers + tuple(job.style_weights))
-        for term in terms.active(job.settings):
-            if term.memory:  # e.g. the patch term's full-resolution patches cost about as much as the network
-                term.memory(probe)
-    need = sum(saved) / (64 * 64) * shape[0] * shape[1] * 2.5  # saved tensors, gradients, temporaries
-    free = available_memory(device)
-    if free and need > free:
-        raise BrushworkError(f"a {shape[1]}x{shape[0]} image needs about {need / 2**30:.1f} GiB with "
-                             f"{job.net.name}, more than the {free / 2**30:.1f} GiB free: use a smaller size")
+    """Refuse a size whose run will not fit the memory budget, before any time is spent (memory.py)."""
+    memory.check(job, shape, device, available_memory)
 
 
 def available_memory(device) -> Optional[int]:
@@ -159,9 +147,11 @@ def make_optimizer(s: Settings, params: list):
     return torch.optim.Adam(params, lr=s.learning_rate, betas=(s.adam_beta1, s.adam_beta2))
 
 
-def optimise(job: Job, image, targets, steps: int, report: Callable, cancel) -> torch.Tensor:
+def optimise(job: Job, image, targets, steps: int, report: Callable, cancel, compose=None) -> torch.Tensor:
     """`steps` optimiser steps on `image`, written as settings.octaves/chroma_factor say
-    (parameterise.py); report(step, losses, x) after each."""
+    (parameterise.py); report(step, losses, x) after each. `compose` maps the decoded image to
+    what is scored and returned (tiles.py blends a window into its surroundings)."""
+    compose = compose or (lambda x: x)
     s = job.settings
     params = [p.requires_grad_(True) for p in parameterise.encode(image, s.octaves, s.chroma_factor, s.fine_gain)]
     shape = image.shape[-2:]
@@ -170,14 +160,14 @@ def optimise(job: Job, image, targets, steps: int, report: Callable, cancel) -> 
 
     def closure():
         opt.zero_grad(set_to_none=True)
-        values = objective(job, parameterise.decode(params, shape, s.fine_gain), targets)
+        values = objective(job, compose(parameterise.decode(params, shape, s.fine_gain)), targets)
         values["total"].backward()
         last.update({k: float(v.detach()) for k, v in values.items()})
         return values["total"]
 
     def current():
         with torch.no_grad():
-            return parameterise.decode(params, shape, s.fine_gain).clamp(0, 1)
+            return compose(parameterise.decode(params, shape, s.fine_gain)).clamp(0, 1)
 
     for step in range(steps):
         if cancel is not None and (cancel.is_set() if hasattr(cancel, "is_set") else cancel()):
@@ -222,30 +212,36 @@ def stylize(content, styles, settings: Optional[Settings] = None,
 def run_levels(job: Job, content_im, style_ims, blend, device, progress, cancel) -> torch.Tensor:
     s = job.settings
     generator = torch.Generator().manual_seed(s.seed)
-    sizes = usable_levels(pyramid(s.size, s.scales), content_im.size)
-    counts = split_iterations(s.iterations, len(sizes))
+    plan = tiles.plan_levels(s.size, s.scales, s.iterations, s.detail_steps)
+    usable = set(usable_levels([long_side for long_side, _ in plan], content_im.size))  # thin images skip levels
+    plan = [(long_side, steps) for long_side, steps in plan if long_side in usable]
+    contents = [images.resize_long(content_im, long_side) for long_side, _ in plan]
+    counts = [tiles.level_steps(c.size[::-1], steps) for c, (_, steps) in zip(contents, plan)]
     done, image = 0, None
-    for level, (long_side, steps) in enumerate(zip(sizes, counts)):
-        content = images.to_tensor(images.resize_long(content_im, long_side), device)
+    for level, (content_level, (long_side, steps)) in enumerate(zip(contents, plan)):
+        content = images.to_tensor(content_level, device)
         styles = [images.to_tensor(images.resize_long(im, style_side(long_side, im.size, s.style_scale)), device)
                   for im in style_ims]
         if s.preserve_color == "histogram":
             styles = [images.match_colour(st, content) for st in styles]
-        targets = make_targets(job, content, styles, blend)
         image = initial_image(s, content, generator, styles) if image is None else \
             images.resize_tensor(image, content.shape[-2:])
-        report = _reporter(s, progress, done, level, len(sizes), steps)
-        image = optimise(job, image, targets, steps, report, cancel)
-        done += steps
+        report = _reporter(s, progress, done, level, len(plan), counts[level], sum(counts))
+        if tiles.is_tiled(long_side):
+            image = tiles.run_tiled(job, optimise, image, content, styles, blend, steps, report, cancel)
+        else:
+            image = optimise(job, image, make_targets(job, content, styles, blend), steps, report, cancel)
+        done += counts[level]
     return image
 
 
-def _reporter(s: Settings, progress, done: int, level: int, levels: int, steps: int):
+def _reporter(s: Settings, progress, done: int, level: int, levels: int, steps: int, total: int):
     def report(step, terms, x):
         if progress is None:
             return
         i = done + step + 1
         snapshot = bool(s.snapshot_every) and i % s.snapshot_every == 0
         preview = snapshot or step == steps - 1 or bool(s.preview_every) and i % s.preview_every == 0
-        progress(Progress(i, s.iterations, level, levels, terms, images.to_image(x) if preview else None, snapshot))
+        image = images.to_image(x() if callable(x) else x) if preview else None  # tiles send a callable
+        progress(Progress(i, total, level, levels, terms, image, snapshot))
     return report

@@ -119,8 +119,13 @@ class Settings(SettingsTable):
     noise_ratio: float = _f(0.1, "Share of noise in the 'mix' starting image (0..1).", group="optimiser")
     seed: int = _f(0, "Random seed: the same seed and settings give the same image.", group="optimiser")
     scales: int = _f(2, "Coarse-to-fine levels (1 = single scale, 0 = automatic from the size).", group="optimiser")
+    detail_steps: int = _f(20, "Above 512 px: steps at each finer level (at most twice the size of the one "
+                           "before) after the levels of a 512 px run, which set the layout and strokes; "
+                           "levels over 1024 px take them tile by tile.", group="optimiser")
     # --- image ---------------------------------------------------------------------------
     size: int = _f(512, "Long side of the output in pixels.", group="image")
+    max_memory: float = _f(0.0, "Memory budget in GiB that a run must fit in (0: the memory free now).",
+                           group="image")
     preserve_color: str = _f("none", "Keep the content's colours: luminance-only transfer or colour "
                              "histogram matching of the style to the content.",
                              ["none", "luminance", "histogram"], group="image")
@@ -139,6 +144,10 @@ class Settings(SettingsTable):
                 raise BrushworkError(f"{name} must be a non-negative number, not {value}")
         if self.noise_ratio > 1:
             raise BrushworkError(f"noise_ratio must be between 0 and 1, not {self.noise_ratio}")
+        if not (math.isfinite(self.max_memory) and self.max_memory >= 0):
+            raise BrushworkError(f"max_memory must be 0 (the free memory) or a number of GiB, not {self.max_memory}")
+        if self.detail_steps < 0:
+            raise BrushworkError(f"detail_steps must be 0 or more, not {self.detail_steps}")
         for name in ("iterations", "size"):
             if getattr(self, name) < 1:
                 raise BrushworkError(f"{name} must be at least 1, not {getattr(self, name)}")

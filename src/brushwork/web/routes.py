@@ -8,6 +8,8 @@ from typing import List, Optional
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
+from ..settings import Settings
+from ..tiles import total_steps
 from .jobs import QueueFull
 from .retention import make_room
 from .schema import check_limits, parse_settings, settings_schema, stored_settings
@@ -92,13 +94,20 @@ def _undo_on_error(s, job_id: str):
 
 def enqueue(s, job_id: str, preset: str, settings: dict, inputs: dict) -> dict:
     """Store a new job and queue it; a full queue leaves no trace of it."""
-    s.store.create(job_id, preset, settings, inputs, settings["iterations"])
+    s.store.create(job_id, preset, settings, inputs, _total(settings, inputs))
     try:
         s.manager.submit(job_id)
     except QueueFull:
         s.store.delete(job_id)
         raise
     return job_view(s, s.store.get(job_id))
+
+
+def _total(settings: dict, inputs: dict) -> int:
+    """Progress iterations the run will count (print sizes add finer levels and tiles)."""
+    plan = Settings(**{k: settings[k] for k in ("size", "scales", "iterations", "detail_steps") if k in settings})
+    size = inputs.get("sizes", {}).get("content")
+    return total_steps(plan, *size) if size else plan.iterations
 
 
 @router.get("/jobs", summary="List jobs, newest first")
