@@ -161,7 +161,7 @@ def test_web_jobs_at_print_size_count_the_tile_steps(tmp_path):
 
     from brushwork.web.app import create_app
     from fastapi.testclient import TestClient
-    client = TestClient(create_app(tmp_path / "data", runner=FakeRunner()))
+    client = TestClient(create_app(tmp_path / "data", runner=FakeRunner()), base_url="http://127.0.0.1")
     client.__enter__()
     try:
         created = submit(client, settings={"size": 4096, "iterations": 4})
