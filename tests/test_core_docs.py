@@ -17,6 +17,8 @@ def test_readme_flag_table_is_current():
 
 
 def test_every_setting_is_a_stylize_flag():
-    help_text = build_parser()._subparsers._group_actions[0].choices["stylize"].format_help()
+    stylize = build_parser()._subparsers._group_actions[0].choices["stylize"]
+    options = {o: a.dest for a in stylize._actions for o in a.option_strings}  # whole flags: --init is not --init-image
     for f in fields(Settings):
-        assert flag(f.name) in help_text
+        assert options.get(flag(f.name)) == f.name, f"stylize has no {flag(f.name)} flag for {f.name}"
+    assert "--init" in options and "--init-image" in options and options["--init"] != options["--init-image"]
