@@ -377,6 +377,7 @@ def test_a_graceful_stop_puts_the_running_job_back_in_the_queue(make_client, tmp
 
 
 # --- the real engine and the command --------------------------------------------------------
+@pytest.mark.slow
 def test_a_tiny_real_job(make_client, tmp_path):
     client = TestClient(create_app(tmp_path / "real"), base_url="http://localhost")
     with client:
