@@ -116,6 +116,7 @@ def test_a_record_counts_as_done_only_for_the_same_work(tmp_path):
     assert not is_done(record, item)
 
 
+@pytest.mark.slow
 def test_batch_records_a_bad_image_finishes_the_rest_and_resumes(album, capsys):
     assert batch(album) == 1  # the broken file fails the batch ...
     out = album / "out"
@@ -141,6 +142,7 @@ def test_batch_records_a_bad_image_finishes_the_rest_and_resumes(album, capsys):
     assert removed.is_file() and all(p.stat().st_mtime_ns == t for p, t in stamps.items())
 
 
+@pytest.mark.slow
 def test_two_worker_processes_give_the_same_images_as_one(album):
     (album / "in" / "broken.png").unlink()
     assert batch(album, "--workers", "1", "--threads", "1", out="one") == 0
@@ -209,6 +211,7 @@ def test_ray_flag_without_ray_says_how_to_install(album, capsys, monkeypatch):
     assert "pip install 'brushwork[ray]'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_kill_9_midway_then_rerun_loses_nothing_and_leaves_no_corrupt_image(album):
     (album / "in" / "broken.png").unlink()
     for i in range(3, 6):

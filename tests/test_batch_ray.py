@@ -12,6 +12,8 @@ from test_batch import QUICK, album, fast_model, pngs  # noqa: F401  (album, fas
 ray = pytest.importorskip("ray")
 pytest.importorskip("ray.data")
 
+pytestmark = pytest.mark.slow  # every test here starts a local Ray
+
 
 @pytest.fixture(scope="module")
 def local_ray():

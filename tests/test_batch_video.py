@@ -36,6 +36,7 @@ def blended(stylise_frame, source, size):
         return [work(frame) for frame in container.decode(video=0)]
 
 
+@pytest.mark.slow
 def test_frames_styled_as_batch_items_blend_exactly_like_one_loop(clip, tmp_path):
     source, style = clip
     args = parse("video", source, "-o", tmp_path / "out.mp4", "--style", style, "--iterations", "2",

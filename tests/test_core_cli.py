@@ -88,6 +88,7 @@ def test_backbones_presets_and_weights_listings(capsys, tmp_path, monkeypatch):
     assert cli.main(["weights", "list"]) == 0 and str(tmp_path) in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_demo_needs_no_files(tmp_path):
     out = tmp_path / "demo.png"
     assert cli.main(["demo", "-o", str(out), "--size", "48", "--iterations", "3", "-q"]) == 0
@@ -103,6 +104,7 @@ def test_console_script_prints_no_traceback(tmp_path):
     assert result.stderr.strip() == f"brushwork: error: content image not found: {tmp_path / 'a.jpg'}"
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_the_image_so_far(tmp_path, content_path, style_path):
     import signal
     import time

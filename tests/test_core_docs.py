@@ -10,13 +10,18 @@ from brushwork.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_readme_flag_table_is_current():
-    expected = subprocess.run([sys.executable, str(ROOT / "scripts" / "readme_flags.py")],
-                              capture_output=True, text=True, check=True).stdout.strip()
-    assert expected in (ROOT / "README.md").read_text(), "run: python scripts/readme_flags.py --write"
+def test_readme_flag_tables_are_current():
+    readme = (ROOT / "README.md").read_text()
+    for which in ((), ("--train",)):  # stylize's table from Settings, train's from TrainSettings
+        expected = subprocess.run([sys.executable, str(ROOT / "scripts" / "readme_flags.py"), *which],
+                                  capture_output=True, text=True, check=True).stdout.strip()
+        assert expected.count("\n") > 20 and expected in readme, "run: python scripts/readme_flags.py --write"
+    assert "| `--patch-weight` | `0.0` |" in readme and "| `--patch-weight` | `5.0` |" in readme
 
 
 def test_every_setting_is_a_stylize_flag():
-    help_text = build_parser()._subparsers._group_actions[0].choices["stylize"].format_help()
+    stylize = build_parser()._subparsers._group_actions[0].choices["stylize"]
+    options = {o: a.dest for a in stylize._actions for o in a.option_strings}  # whole flags: --init is not --init-image
     for f in fields(Settings):
-        assert flag(f.name) in help_text
+        assert options.get(flag(f.name)) == f.name, f"stylize has no {flag(f.name)} flag for {f.name}"
+    assert "--init" in options and "--init-image" in options and options["--init"] != options["--init-image"]

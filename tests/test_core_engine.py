@@ -90,11 +90,23 @@ def test_luminance_transfer_keeps_the_content_colours():
     assert (chroma(out) - chroma(content)).abs().mean() < 0.02
 
 
-def test_histogram_colour_and_init_file(tmp_path):
+def test_histogram_colour_keeps_the_content_palette():
+    channel_means = lambda im: np.asarray(im, float).reshape(-1, 3).mean(0)
+    content = channel_means(gradient_image())
+    kept, _ = run(Settings(**FAST, preserve_color="histogram"))
+    plain, _ = run(Settings(**FAST))
+    assert np.abs(channel_means(kept) - content).max() < 8
+    assert np.abs(channel_means(plain) - content).max() > 25  # the stripes' palette, without it
+
+
+def test_init_file_is_where_the_optimisation_starts(tmp_path):
+    from PIL import Image
     init = tmp_path / "init.png"
-    gradient_image(seed=5).save(init)
-    out, _ = run(Settings(**FAST, preserve_color="histogram", init="file", init_image=str(init)))
-    assert out.size == (48, 36)
+    Image.new("RGB", (48, 36), (230, 20, 20)).save(init)
+    from_file, _ = run(Settings(**FAST, init="file", init_image=str(init)))
+    from_content, _ = run(Settings(**FAST, init="content"))
+    red = lambda im: np.abs(np.asarray(im, float) - (230, 20, 20)).mean()
+    assert from_file.size == (48, 36) and red(from_file) < 15 and red(from_content) > 60
 
 
 def test_too_large_for_memory_is_refused_before_work(monkeypatch):

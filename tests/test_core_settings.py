@@ -13,11 +13,24 @@ def test_every_setting_is_documented():
         assert f.metadata.get("group")
 
 
-def test_defaults_are_valid_and_run_offline():
+def test_defaults_are_valid_and_run_offline(monkeypatch, tmp_path):
     s = Settings().validate()
     assert s.backbone == "efficientnet-lite1"
+    import torch
+
     from brushwork import weights
-    assert weights.locate(s.backbone) is not None  # packaged: no download needed
+    from brushwork.backbones import create_backbone
+
+    def no_network(*a, **kw):
+        raise AssertionError("the default backbone tried to download")
+    monkeypatch.setattr(weights.urllib.request, "urlopen", no_network)
+    monkeypatch.setenv(weights.CACHE_ENV, str(tmp_path / "empty-cache"))
+    path = weights.locate(s.backbone)  # packaged: no download needed
+    assert path is not None and weights.verify(path, weights.record(s.backbone)) == path
+    net = create_backbone(s.backbone)
+    layers = (*net.default_content, *net.default_style)
+    feats = net(torch.rand(1, 3, 32, 32), layers)
+    assert set(feats) == set(layers) and all(torch.isfinite(f).all() for f in feats.values())
 
 
 def test_from_dict_parses_strings_and_lists():

@@ -74,10 +74,28 @@ def test_resume_goes_on_from_the_step_reached(trained):
 
 
 def test_stability_term_is_trained_when_asked(trained):
-    tmp, s, out, _ = trained
+    tmp, s, out, plain = trained
     seen = []
     train(s.replace(steps=2, stability_weight=1.0, checkpoint_every=0), tmp / "stable.pt", progress=seen.append)
-    assert all(p.losses["stability"] >= 0 for p in seen)
+    assert all("stability" not in p.losses for p in plain)
+    for p in seen:
+        assert p.losses["stability"] > 0
+        assert p.losses["total"] == pytest.approx(sum(v for k, v in p.losses.items() if k != "total"), rel=1e-5)
+
+
+def test_stability_term_measures_how_much_input_noise_moves_the_output():
+    from brushwork.fast.train import stability_term
+    x = 0.1 + 0.8 * torch.rand(2, 3, 16, 16)  # away from 0 and 1, so the noise is not clamped
+    identity = torch.nn.Identity()
+    torch.manual_seed(0)
+    moved = stability_term(identity, x, x, 1.0)
+    torch.manual_seed(0)
+    assert float(stability_term(identity, x, x, 3.0)) == pytest.approx(3 * float(moved))
+    assert float(moved) == pytest.approx(100 * 0.02 ** 2, rel=0.1)  # 100 x the noise's variance
+    assert float(stability_term(lambda t: torch.zeros_like(t), x, torch.zeros_like(x), 1.0)) == 0
+    net = build(ARCHS["tiny"])
+    stability_term(net, x, net(x), 1.0).backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in net.parameters())
 
 
 @pytest.mark.parametrize("runtime", ["torch", "onnx"])
@@ -113,20 +131,38 @@ def test_apply_folder_strength_zero_and_skips(trained, tmp_path):
     assert np.abs(src - out).max() <= 1
 
 
-def test_cli_apply_with_preserved_colour_and_export(trained, tmp_path):
-    _, _, model, _ = trained
-    Image.new("RGB", (33, 20), (10, 200, 40)).save(tmp_path / "a.png")
+def cli(*argv):
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())
-    args = parser.parse_args(["apply", str(model), str(tmp_path / "a.png"), "-o", str(tmp_path / "b.png"),
-                              "--preserve-color", "--strength", "0.5", "--runtime", "torch"])
-    assert args.func(args) == 0
-    assert Image.open(tmp_path / "b.png").size == (33, 20)
-    if pytest.importorskip("onnxruntime"):
-        args = parser.parse_args(["apply", str(model), "--export-onnx", str(tmp_path / "m.onnx")])
-        assert args.func(args) == 0
-        runner, settings = load_runner(tmp_path / "m.onnx")
-        assert settings.arch == "tiny"
+    args = parser.parse_args(list(map(str, argv)))
+    return args.func(args)
+
+
+def test_cli_apply_preserves_colour_and_blends_by_strength(trained, tmp_path):
+    from brushwork import images
+    from conftest import gradient_image
+    _, _, model, _ = trained
+    gradient_image(66, 50).save(tmp_path / "a.png")
+    for name, *flags in (("full", "--preserve-color"), ("half", "--preserve-color", "--strength", 0.5), ("plain",)):
+        assert cli("apply", model, tmp_path / "a.png", "-o", tmp_path / f"{name}.png", "--runtime", "torch", *flags) == 0
+    content, full, half, plain = (images.to_tensor(Image.open(tmp_path / f"{n}.png"))
+                                  for n in ("a", "full", "half", "plain"))
+    assert full.shape == content.shape == (1, 3, 50, 66)
+    chroma_change = lambda t: float((images.rgb_to_yiq(t) - images.rgb_to_yiq(content))[:, 1:].abs().mean())
+    assert chroma_change(full) < 0.3 * chroma_change(plain)  # only the luminance was styled (gamut clips a little)
+    moved_full, moved_half = (full - content).abs().mean(), (half - content).abs().mean()
+    assert moved_full > 0.02 and float(moved_half) == pytest.approx(0.5 * float(moved_full), rel=0.15)
+
+
+def test_cli_export_onnx_runs_like_the_checkpoint(trained, tmp_path):
+    pytest.importorskip("onnxruntime")
+    _, s, model, _ = trained
+    assert cli("apply", model, "--export-onnx", tmp_path / "m.onnx") == 0
+    runner, settings = load_runner(tmp_path / "m.onnx")
+    assert settings == s
+    x = torch.rand(1, 3, 36, 44)
+    expected = stylise_tensor(load_runner(model, "torch")[0], x)
+    assert (stylise_tensor(runner, x) - expected).abs().max() < 1e-3
 
 
 def test_not_a_model_is_a_one_line_error(tmp_path):

@@ -83,13 +83,22 @@ def test_corrupt_video_and_non_video_are_one_line_errors(model, tmp_path):
         run("video", make_video(tmp_path / "ok.mp4", audio=False), "-o", tmp_path / "out.xyz", "--model", model)
 
 
-def test_truncated_video_is_an_error_or_a_shorter_video(model, tmp_path):
+def test_truncated_mp4_is_a_one_line_error_and_writes_nothing(model, tmp_path):
     data = make_video(tmp_path / "full.mp4", frames=12, audio=False).read_bytes()
-    (tmp_path / "cut.mp4").write_bytes(data[: len(data) // 2])
-    try:
+    (tmp_path / "cut.mp4").write_bytes(data[: len(data) // 2])  # its index (moov) is at the end: lost
+    with pytest.raises(BrushworkError, match="cut.mp4") as e:
         run("video", tmp_path / "cut.mp4", "-o", tmp_path / "out.mp4", "--model", model)
-    except BrushworkError as e:
-        assert "\n" not in str(e)
+    assert "\n" not in str(e.value)
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("model")) == ["cut.mp4", "full.mp4"]
+
+
+def test_truncated_stream_gives_the_frames_that_survive(model, tmp_path):
+    data = make_video(tmp_path / "full.ts", frames=12, audio=False).read_bytes()
+    (tmp_path / "cut.ts").write_bytes(data[: len(data) // 2])  # MPEG-TS decodes up to the cut
+    assert run("video", tmp_path / "cut.ts", "-o", tmp_path / "out.mp4", "--model", model) == 0
+    with av.open(str(tmp_path / "out.mp4")) as c:
+        v = c.streams.video[0]
+        assert 0 < sum(1 for _ in c.decode(v)) < 12 and (v.width, v.height) == (64, 48)
 
 
 def test_temporal_blend_steadies_a_static_noisy_scene():

@@ -188,6 +188,7 @@ def test_api_answers_any_multipart_form_cleanly(studio, content, styles, init, n
 @given(body=st.binary(max_size=400), content_type=st.sampled_from([
     "multipart/form-data; boundary=x", "multipart/form-data", "application/json", "text/plain", "",
     "multipart/form-data; boundary=" + "b" * 100]))
+@pytest.mark.slow
 def test_api_answers_any_raw_body_cleanly(studio, body, content_type):
     client, data_dir = studio
     headers = {"Content-Type": content_type} if content_type else {}

@@ -165,7 +165,7 @@ def test_progress_stream_sends_state_losses_previews_and_end(make_client):
     kinds = [head[len("event: "):] for head, _ in events]
     assert kinds[-1] == "end" and "state" in kinds and "preview" in kinds
     points = [p for head, data in events if head.endswith("progress") for p in json.loads(data[6:])["points"]]
-    assert [p[0] for p in points] == [1, 2, 3, 4, 5, 6]
+    assert [p["iteration"] for p in points] == [1, 2, 3, 4, 5, 6]
     preview = next(json.loads(d[6:]) for h, d in events if h.endswith("preview"))
     assert preview["image"].startswith("data:image/jpeg;base64,")
     # a finished job's stream tells the whole story at once and ends
@@ -377,6 +377,7 @@ def test_a_graceful_stop_puts_the_running_job_back_in_the_queue(make_client, tmp
 
 
 # --- the real engine and the command --------------------------------------------------------
+@pytest.mark.slow
 def test_a_tiny_real_job(make_client, tmp_path):
     client = TestClient(create_app(tmp_path / "real"), base_url="http://localhost")
     with client:

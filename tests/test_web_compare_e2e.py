@@ -15,7 +15,7 @@ from test_web_e2e import CHROMIUM, DRIVER, browser, free_port, shot  # noqa: F40
 from test_web_api import FakeRunner
 from test_web_compare import FakeScorer
 
-pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="needs chromium and chromedriver")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="needs chromium and chromedriver")]
 
 
 @pytest.fixture

@@ -48,7 +48,11 @@ def cached_backbone(name: str, weights, pooling: str, device: str) -> Backbone:
 
 
 def plan_job(settings: Settings, device) -> Job:
-    net = cached_backbone(settings.backbone, settings.weights, settings.pooling, str(device))
+    return job_for(cached_backbone(settings.backbone, settings.weights, settings.pooling, str(device)), settings)
+
+
+def job_for(net: Backbone, settings) -> Job:
+    """The layers and style layer weights `settings` (Settings or fast.TrainSettings) ask of `net`."""
     content_layers = tuple(settings.content_layers or net.default_content)
     style_layers = tuple(settings.style_layers or net.default_style)
     net.check_layers(content_layers + style_layers)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import torch.nn.functional as F
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import BrushworkError
+from .files import write_atomic  # noqa: F401 - images.write_atomic, as callers know it
 
 MAX_PIXELS = 100_000_000  # larger inputs are refused as possible decompression bombs
 OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".tif": "TIFF",
@@ -70,7 +70,9 @@ def resize_long(im: Image.Image, long_side: int) -> Image.Image:
     return im if size == im.size else im.resize(size, Image.Resampling.LANCZOS)
 
 
-def to_tensor(im: Image.Image, device="cpu") -> torch.Tensor:
+def to_tensor(im, device="cpu") -> torch.Tensor:
+    """An RGB image (PIL, or an (H, W, 3) uint8 array such as a video frame's) as a (1, 3, H, W)
+    float tensor in 0..1 on `device`: the one image-to-tensor conversion."""
     return torch.from_numpy(np.asarray(im, dtype=np.float32) / 255).permute(2, 0, 1)[None].contiguous().to(device)
 
 
@@ -119,28 +121,6 @@ def encode_image(im: Image.Image, suffix: str, quality: int = 95, metadata=None)
     im.save(buffer, format=fmt, **({"quality": quality} if fmt in ("JPEG", "WEBP") else {}),
             **save_options(fmt, metadata))
     return buffer.getvalue()
-
-
-def write_atomic(data: bytes, path) -> Path:
-    """`data` into `path` through a temporary file beside it, renamed into place when complete, so
-    a crash leaves the old file or the new one, never half of one."""
-    p = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.stem}.", suffix=p.suffix)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes owner-only files; give the usual mode
-        os.replace(tmp, p)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return p
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 # --- colour ---------------------------------------------------------------------------------

@@ -204,6 +204,12 @@ WANTED = {"int": "a whole number", "float": "a number", "float-list": "numbers s
           "str-list": "names separated by commas"}
 
 
+def shared_field(name: str, default=dataclasses.MISSING):
+    """Settings' field `name` (help, choices, group) for another settings table, with its own default."""
+    f = next(f for f in fields(Settings) if f.name == name)
+    return field(default=f.default if default is dataclasses.MISSING else default, metadata=f.metadata)
+
+
 def coerce(f, value):
     """Turn a string (from a flag or a form) or a JSON value into the field's type."""
     kind = field_type(f)

@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
-import tempfile
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 from .errors import BrushworkError, suggest
+from .files import atomic_path
 
 CACHE_ENV = "BRUSHWORK_CACHE"
 
@@ -133,19 +133,15 @@ def fetch(name: str, progress: bool = True) -> Path:
     if target.exists():
         return verify(target, rec)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
     try:
-        with os.fdopen(fd, "wb") as out:
-            _download(rec.url, out, progress)
-        verify(Path(tmp), rec)
-        os.replace(tmp, target)
+        with atomic_path(target) as tmp:
+            with open(tmp, "wb") as out:
+                _download(rec.url, out, progress)
+            verify(tmp, rec)
     except OSError as e:
         raise BrushworkError(f"could not download {name} weights from {rec.url} ({e.__class__.__name__}: "
                              f"{getattr(e, 'reason', e)}); download {rec.filename} yourself and pass "
                              f"--weights PATH, or put it in {cache_dir()}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return target
 
 

@@ -2,13 +2,12 @@
 Written atomically (a temporary file renamed into place)."""
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 
 from ..errors import BrushworkError
+from ..files import atomic_path
 from .network import arch, arch_dict, build
 from .settings import TrainSettings
 
@@ -22,15 +21,8 @@ def save(path, net, settings: TrainSettings, step: int, optimizer=None, losses=N
             "arch": arch_dict(net.spec), "step": step, "model": net.state_dict(),
             "optimizer": optimizer.state_dict() if optimizer is not None else None,
             "losses": dict(losses or {})}
-    fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(data, f)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, p)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_path(p) as tmp, open(tmp, "wb") as f:
+        torch.save(data, f)
     return p
 
 

@@ -42,7 +42,7 @@ def random_crop(im: Image.Image, size: int, rng: random.Random) -> torch.Tensor:
     im = im.crop((x, y, x + size, y + size))
     if rng.random() < 0.5:
         im = im.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    return torch.from_numpy(np.asarray(im, dtype=np.float32) / 255).permute(2, 0, 1)
+    return images.to_tensor(im)[0]
 
 
 class PhotoCrops:

@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 from ..errors import BrushworkError
+from ..files import atomic_path
 from .settings import TrainSettings
 
 OPSET = 17
@@ -37,9 +38,8 @@ def export(net, path, settings: TrainSettings = None) -> Path:
     import onnx
 
     p = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.stem}.", suffix=".onnx")
-    os.close(fd)
-    try:
+    with atomic_path(p) as tmp:
+        tmp = str(tmp)
         net = net.cpu().eval()
         axes = {0: "batch", 2: "height", 3: "width"}
         with warnings.catch_warnings(), torch.no_grad():
@@ -51,10 +51,6 @@ def export(net, path, settings: TrainSettings = None) -> Path:
         if settings is not None:
             onnx.helper.set_model_props(model, {"brushwork_settings": json.dumps(settings.to_dict())})
         onnx.save(model, tmp)
-        os.replace(tmp, p)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return p
 
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, fields
 from typing import Optional
 
 from ..errors import BrushworkError
-from ..settings import SettingsTable
+from ..settings import Settings, SettingsTable, shared_field
+from ..terms import WEIGHT_FIELDS
 from .network import ARCHS, DEFAULT_ARCH
 
 
@@ -27,18 +28,27 @@ class TrainSettings(SettingsTable):
     images: str = _f("", "Folder of training photos, searched recursively (any format Pillow reads).")
     arch: str = _f(DEFAULT_ARCH, "Transformation network: johnson (Johnson et al. 2016), johnson-w8, "
                    "light, fast or tiny (depthwise-separable, for real-time CPU use).", ARCHS)
-    backbone: str = _f("auto", "Loss network: auto uses vgg16 when its weights are on this machine, "
-                       "else efficientnet-lite0.")
+    backbone: str = _f(Settings().backbone, "Loss network, as for stylize (see `brushwork backbones`); auto, the "
+                       "default of models trained before, is vgg16 when its weights are here, else efficientnet-lite0.")
     weights: Optional[str] = _f(None, "Weights file for the loss network instead of the cached one.")
-    content_layers: Optional[tuple] = _f(None, "Content layers, comma separated (default: the backbone's).")
-    style_layers: Optional[tuple] = _f(None, "Style layers, comma separated (default: the backbone's).")
-    content_weight: float = _f(1.0, "Weight of the content loss.")
-    style_weight: float = _f(20.0, "Weight of the style loss.")
-    tv_weight: float = _f(10.0, "Total-variation weight (smoothness).")
+    # The loss terms (brushwork.terms) and their options are stylize's fields; the fast recipe keeps
+    # its own weights, and the terms it has not been tuned with start at 0.
+    content_layers: Optional[tuple] = shared_field("content_layers")
+    style_layers: Optional[tuple] = shared_field("style_layers")
+    style_layer_weights: Optional[tuple] = shared_field("style_layer_weights")
+    content_weight: float = shared_field("content_weight", 1.0)
+    style_weight: float = shared_field("style_weight", 20.0)
+    patch_weight: float = shared_field("patch_weight", 0.0)
+    colour_weight: float = shared_field("colour_weight", 0.0)
+    stroke_weight: float = shared_field("stroke_weight", 0.0)
+    range_weight: float = shared_field("range_weight", 0.0)
+    tv_weight: float = shared_field("tv_weight", 10.0)
+    chroma_tv_weight: float = shared_field("chroma_tv_weight", 0.0)
     stability_weight: float = _f(0.0, "Noise robustness: penalise output changes under small input noise "
                                  "(less video flicker; 0 turns it off).")
-    style_loss: str = _f("gram", "Style statistic.", ["gram", "moments", "gram+moments"])
-    loss_normalisation: str = _f("relative", "Loss normalisation (see brushwork.losses).", ["relative", "classic"])
+    style_loss: str = shared_field("style_loss", "gram")
+    style_smoothing: str = shared_field("style_smoothing")
+    loss_normalisation: str = shared_field("loss_normalisation")
     image_size: int = _f(256, "Side of the square training crops in pixels.")
     style_size: int = _f(0, "Long side of the style image in pixels (0: 1.5 x image_size).")
     batch_size: int = _f(2, "Crops per step.")
@@ -55,7 +65,7 @@ class TrainSettings(SettingsTable):
     def validate(self) -> "TrainSettings":
         """Raise BrushworkError naming the first nonsense value; return self when all is well."""
         self.check_choices()
-        for name in ("content_weight", "style_weight", "tv_weight", "stability_weight", "minutes"):
+        for name in (*WEIGHT_FIELDS, "stability_weight", "minutes"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
                 raise BrushworkError(f"{name} must be a non-negative number, not {value}")
@@ -69,6 +79,8 @@ class TrainSettings(SettingsTable):
             raise BrushworkError("image_size is at most 2048 and style_size at most 4096 pixels")
         if not 0 < self.learning_rate <= 1:  # Adam on network weights: larger steps only overflow
             raise BrushworkError(f"learning_rate must be above 0 and at most 1, not {self.learning_rate}")
+        if self.style_layers and self.style_layer_weights and len(self.style_layers) != len(self.style_layer_weights):
+            raise BrushworkError(f"{len(self.style_layers)} style layers but {len(self.style_layer_weights)} layer weights")
         return self
 
 

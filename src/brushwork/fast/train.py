@@ -11,9 +11,9 @@ from typing import Callable, Optional
 
 import torch
 
-from .. import images, losses, weights
+from .. import images, terms, weights
 from ..backbones import create_backbone
-from ..engine import pick_device
+from ..engine import job_for, pick_device
 from ..errors import BrushworkError, Cancelled
 from . import checkpoint
 from .apply import stylise_tensor
@@ -26,7 +26,7 @@ from .settings import TrainSettings
 class TrainProgress:
     step: int  # 1-based
     total: int
-    losses: dict = field(default_factory=dict)  # content, style, tv, stability, total (weighted floats)
+    losses: dict = field(default_factory=dict)  # each active term, stability, total (weighted floats)
     checkpoint: Optional[Path] = None  # set on steps that saved one
     preview: Optional[Path] = None
     skipped: int = 0  # unreadable photos so far
@@ -43,33 +43,35 @@ def pick_backbone(s: TrainSettings) -> str:
 
 
 class PerceptualLoss:
-    """Johnson et al.'s perceptual loss: feature reconstruction (content) + style reconstruction
-    (Gram matrices of a fixed style image) + total variation, on a frozen backbone."""
+    """Johnson et al.'s perceptual loss, composed from the same table of terms as stylize
+    (brushwork.terms): content against each photo crop, style (and whichever of the other terms the
+    settings weigh) against the style image, on a frozen backbone."""
 
     def __init__(self, s: TrainSettings, style: torch.Tensor, device):
-        self.s = s
-        self.net = create_backbone(pick_backbone(s), s.weights, device=device)
-        self.content_layers = tuple(s.content_layers or self.net.default_content)
-        style_layers = tuple(s.style_layers or self.net.default_style)
-        self.net.check_layers(self.content_layers + style_layers)
-        self.layer_weights = {k: 1.0 / len(style_layers) for k in style_layers}
-        with torch.no_grad():
-            self.targets = losses.style_targets(self.net(style, style_layers), s.style_loss, s.loss_normalisation)
+        self.ctx = job_for(create_backbone(pick_backbone(s), s.weights, device=device), s)
+        self.names = {t.name for t in terms.active(s)}
+        crop = torch.zeros(1, 3, s.image_size, s.image_size, device=device)  # the photos' size, for the targets
+        self.fixed = terms.build_targets(self.ctx, crop, [style], (1.0,))
+        self.fixed.pop("content", None)
 
-    def batch_targets(self, b: int) -> dict:
-        return {k: {n: t.expand(b, *t.shape[1:]) for n, t in v.items()} for k, v in self.targets.items()}
+    def targets(self, x: torch.Tensor) -> dict:
+        """This batch's targets: the crops' own features for content, the style's for the rest."""
+        out = {k: batched(v, len(x)) if k == "style" else v for k, v in self.fixed.items()}
+        if "content" in self.names:
+            with torch.no_grad():
+                out["content"] = self.ctx.net(x, self.ctx.content_layers)
+        return out
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor) -> dict:
-        s = self.s
-        with torch.no_grad():
-            content = self.net(x, self.content_layers)
-        feats = self.net(y, self.content_layers + tuple(self.layer_weights))
-        terms = {"content": s.content_weight * losses.content_loss(
-                     {k: feats[k] for k in content}, content, s.loss_normalisation),
-                 "style": s.style_weight * losses.style_loss(
-                     feats, self.batch_targets(len(y)), self.layer_weights, s.loss_normalisation),
-                 "tv": s.tv_weight * losses.tv_loss(y)}
-        return terms
+        """{term: weighted loss} of the stylised batch y for the photo batch x (no total)."""
+        out = terms.evaluate(self.ctx, y, self.targets(x))
+        out.pop("total")
+        return out
+
+
+def batched(style_targets: dict, b: int) -> dict:
+    """Style statistics repeated for a batch of b images, so relative losses stay per image."""
+    return {k: {n: t.expand(b, *t.shape[1:]) for n, t in v.items()} for k, v in style_targets.items()}
 
 
 def stability_term(net, x: torch.Tensor, y: torch.Tensor, weight: float) -> torch.Tensor:

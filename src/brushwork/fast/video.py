@@ -2,8 +2,6 @@
 audio track are kept; flicker is damped by `temporal.TemporalBlend`."""
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -15,7 +13,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .. import images
 from ..errors import BrushworkError
+from ..files import atomic_path
 from .temporal import TemporalBlend
 
 TEXT_FORMATS = {"tty", "ansi", "bin", "xbin", "idf", "adf", "data"}  # FFmpeg "videos" of text files
@@ -93,7 +93,7 @@ def add_audio_stream(out, audio_in):
 
 
 def to_tensor(frame) -> torch.Tensor:
-    return torch.from_numpy(frame.to_ndarray(format="rgb24")).permute(2, 0, 1)[None].float().div_(255)
+    return images.to_tensor(frame.to_ndarray(format="rgb24"))
 
 
 def downscale(x: torch.Tensor, size: Optional[int]) -> torch.Tensor:
@@ -142,20 +142,14 @@ def stylise_video(source, output, stylise_frame: Callable, blend: Optional[Tempo
     output = check_output(output)
     container, vin = open_video(source)
     work, start, done = FrameWork(stylise_frame, blend, size), time.perf_counter(), 0
-    fd, tmp = tempfile.mkstemp(dir=output.parent if str(output.parent) else ".", suffix=output.suffix)
-    os.close(fd)
     try:
-        with container, av.open(tmp, "w") as out:
-            done = transcode(av, container, vin, out, output.suffix.lower(), work, progress)
-        if done == 0:
-            raise BrushworkError(f"{source}: no video frames could be decoded")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, output)
+        with atomic_path(output) as tmp:
+            with container, av.open(str(tmp), "w") as out:
+                done = transcode(av, container, vin, out, output.suffix.lower(), work, progress)
+            if done == 0:
+                raise BrushworkError(f"{source}: no video frames could be decoded")
     except av.FFmpegError as e:
         raise BrushworkError(f"{source} is damaged or unreadable ({e.__class__.__name__}: {e.strerror or e})") from None
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     seconds = time.perf_counter() - start
     return {"frames": done, "seconds": seconds, "fps": done / seconds if seconds else 0.0, "flicker": work.flicker()}
 

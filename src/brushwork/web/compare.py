@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from ..metadata import read_record, settings_from_record
 from ..settings import Settings
+from .curve import series
 from .routes import find, studio
 from .schema import stored_settings
 from .stream import job_view
@@ -52,7 +53,7 @@ def compare_png(request: Request, ids: str = Query(..., description="job ids sep
         with Image.open(s.store.file(j["id"], j["result"])) as im:
             results.append(im.convert("RGB"))
     sheet = compare_sheet(results, [title(v) for v in views], [text_lines(v, diff, i) for i, v in enumerate(views)],
-                          [[(p[0], p[4]) for p in v.get("curve") or []] for v in views])
+                          [series(v.get("curve") or [], "total") for v in views])
     buf = io.BytesIO()
     sheet.save(buf, "PNG")
     return Response(buf.getvalue(), media_type="image/png",

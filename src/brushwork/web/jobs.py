@@ -11,6 +11,7 @@ from typing import Callable, Optional
 
 from ..errors import BrushworkError, Cancelled
 from ..settings import Settings
+from . import curve
 from .store import FINISHED, Store
 
 log = logging.getLogger("brushwork.web")
@@ -36,7 +37,7 @@ class Feed:
             self.position = self.position if position is None else position
             self.state_version += 1
 
-    def add_point(self, point: list, level: int, levels: int) -> None:
+    def add_point(self, point: dict, level: int, levels: int) -> None:
         with self.lock:
             self.curve.append(point)
             self.level, self.levels = level, levels
@@ -185,9 +186,9 @@ class JobManager:
         feed, last_saved = self.feeds[job_id], [0.0]
 
         def report(p) -> None:
-            losses = {k: float(v) for k, v in p.losses.items()}
-            terms = [losses.get(k, 0.0) for k in ("content", "style", "tv", "total")]
-            feed.add_point([p.iteration, *terms, p.level], p.level, p.levels)
+            point = curve.point(p.iteration, p.level, p.losses)
+            losses = point["losses"]
+            feed.add_point(point, p.level, p.levels)
             if p.image is not None:
                 feed.set_preview(p.iteration, encode(p.image, "JPEG"))
             if time.monotonic() - last_saved[0] > 2:
@@ -199,8 +200,8 @@ class JobManager:
         feed = self.feeds.get(job_id)
         changes = dict(status=status, finished=time.time(), error=error)
         if feed is not None and feed.curve:
-            changes.update(curve=feed.curve, iteration=int(feed.curve[-1][0]),
-                           losses=dict(zip(("content", "style", "tv", "total"), feed.curve[-1][1:5])))
+            changes.update(curve=feed.curve, iteration=feed.curve[-1]["iteration"],
+                           losses=curve.last_losses(feed.curve))
         if image is not None:
             from .scores import result_record
             record = result_record(self.store, job_id)

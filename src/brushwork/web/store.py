@@ -14,6 +14,8 @@ import uuid
 from pathlib import Path
 from typing import Optional
 
+from . import curve
+
 STATUSES = ("queued", "running", "done", "failed", "cancelled")
 FINISHED = ("done", "failed", "cancelled")
 JOB_ID = re.compile(r"^[0-9a-f]{16}$")
@@ -35,7 +37,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     iteration INTEGER NOT NULL DEFAULT 0,
     total INTEGER NOT NULL DEFAULT 0,
     losses TEXT,                 -- JSON: the last losses
-    curve TEXT                   -- JSON: [[iteration, content, style, tv, total], ...]
+    curve TEXT                   -- JSON: [{"iteration", "level", "losses": {term: value}}, ...] (curve.py)
 );
 CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created);
 """
@@ -171,4 +173,5 @@ def _decode(row: sqlite3.Row) -> dict:
     job = dict(row)
     for key in JSON_COLUMNS:
         job[key] = json.loads(job[key]) if job.get(key) else None
+    job["curve"] = curve.read(job["curve"]) if job["curve"] is not None else None
     return job

@@ -6,6 +6,7 @@ import base64
 import json
 import time
 
+from .curve import last_losses
 from .scores import read_scores
 
 POLL_SECONDS = 0.25
@@ -14,7 +15,7 @@ KEEPALIVE_SECONDS = 15
 
 def job_view(studio, job: dict, curve: bool = False) -> dict:
     """The public JSON of a job: the stored record, live progress overlaid, file links.
-    curve points are [iteration, content, style, tv, total, scale level]."""
+    curve points are {"iteration", "level", "losses": {term: value, ..., "total": value}} (curve.py)."""
     job_id, base = job["id"], f"/api/jobs/{job['id']}"
     inputs = job["inputs"] or {}
     feed = studio.manager.feed(job_id)
@@ -35,14 +36,10 @@ def job_view(studio, job: dict, curve: bool = False) -> dict:
             points = list(feed.curve)
             view.update(status=feed.status, position=feed.position, level=feed.level, levels=feed.levels)
         if points:
-            view.update(iteration=int(points[-1][0]), losses=_losses(points[-1]))
+            view.update(iteration=points[-1]["iteration"], losses=last_losses(points))
     if curve:
         view["curve"] = points
     return view
-
-
-def _losses(point: list) -> dict:
-    return dict(zip(("content", "style", "tv", "total"), point[1:5]))
 
 
 def _elapsed(job: dict):

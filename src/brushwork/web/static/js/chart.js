@@ -1,18 +1,28 @@
-// Loss curves on a canvas: log-scaled y, iterations on x, one line per loss term.
+// Loss curves on a canvas: log-scaled y, iterations on x, one line per loss term. Points are
+// {iteration, level, losses: {term: value, ..., total}}; each term the run reports gets a curve.
 import { el, num } from "./util.js";
 
-const SERIES = [
-  { key: "content", index: 1, color: "#3b4cca", label: "content" },
-  { key: "style", index: 2, color: "#e0662f", label: "style" },
-  { key: "tv", index: 3, color: "#2e8b57", label: "TV" },
-  { key: "total", index: 4, color: "#8a8f9c", label: "total", dash: [4, 4] },
-];
+const COLOURS = { content: "#3b4cca", style: "#e0662f", patch: "#9b3fb5", colour: "#c9a227", stroke: "#6b4f2a",
+  range: "#d13a5c", tv: "#2e8b57", chroma_tv: "#1f9fb4", total: "#8a8f9c" };
+const SPARE = ["#5a7d1a", "#b5651d", "#4a6fa5", "#a0527a", "#307070"];
+const LABELS = { tv: "TV", chroma_tv: "chroma TV" };
+
+// The series to draw: every term named in the points, in the order reported, "total" last and dashed.
+export function seriesOf(points) {
+  const names = [];
+  for (const p of points) for (const k of Object.keys(p.losses || {})) if (!names.includes(k)) names.push(k);
+  const terms = names.filter((k) => k !== "total").concat(names.includes("total") ? ["total"] : []);
+  let spare = 0;
+  return terms.map((key) => ({ key, label: LABELS[key] || key.replace(/_/g, " "),
+    color: COLOURS[key] || SPARE[spare++ % SPARE.length], dash: key === "total" ? [4, 4] : null }));
+}
 
 export class LossChart {
   constructor(canvas, legend) {
     this.canvas = canvas;
     this.legend = legend;
     this.points = [];
+    this.series = [];
     this.total = 1;
     this.hidden = new Set();
     new ResizeObserver(() => this.draw()).observe(canvas);
@@ -26,26 +36,29 @@ export class LossChart {
   }
 
   add(points) {
-    const last = this.points.length ? this.points[this.points.length - 1][0] : 0;
-    for (const p of points) if (p[0] > last || !this.points.length) this.points.push(p);
+    for (const p of points) {
+      const last = this.points.length ? this.points[this.points.length - 1].iteration : -Infinity;
+      if (p.iteration > last) this.points.push(p);
+    }
+    this.series = seriesOf(this.points);
     this.renderLegend();
     this.draw();
   }
 
   renderLegend() {
     const latest = this.points[this.points.length - 1];
-    this.legend.replaceChildren(...SERIES.map((s) => el("button", {
+    this.legend.replaceChildren(...this.series.map((s) => el("button", {
       type: "button", class: this.hidden.has(s.key) ? "off" : "", title: `show or hide the ${s.label} loss`,
       onclick: () => { this.hidden.has(s.key) ? this.hidden.delete(s.key) : this.hidden.add(s.key); this.renderLegend(); this.draw(); },
     }, el("span", { class: "swatch", style: `background:${s.color}` }), s.label,
-    el("span", { class: "val", text: latest ? num(latest[s.index]) : "" }))));
+    el("span", { class: "val", text: latest && s.key in latest.losses ? num(latest.losses[s.key]) : "" }))));
   }
 
   range() {
     let lo = Infinity, hi = -Infinity;
     for (const p of this.points) {
-      for (const s of SERIES) {
-        const v = p[s.index];
+      for (const s of this.series) {
+        const v = p.losses[s.key];
         if (this.hidden.has(s.key) || !(v > 0)) continue;
         lo = Math.min(lo, v); hi = Math.max(hi, v);
       }
@@ -74,7 +87,7 @@ export class LossChart {
       g.fillText("Loss curves appear when the run starts.", w / 2, h / 2);
       return;
     }
-    for (const s of SERIES) if (!this.hidden.has(s.key)) this.line(g, s, x, y);
+    for (const s of this.series) if (!this.hidden.has(s.key)) this.line(g, s, x, y);
   }
 
   grid(g, w, h, box, lo, hi, x, y) {
@@ -98,10 +111,10 @@ export class LossChart {
     g.strokeStyle = "#c9c5bd"; g.setLineDash([2, 3]); g.fillStyle = "#8a8f9c"; g.textAlign = "left"; g.textBaseline = "top";
     for (let i = 1; i < this.points.length; i++) {
       const [prev, p] = [this.points[i - 1], this.points[i]];
-      if (p.length < 6 || p[5] === prev[5]) continue;
-      const xx = Math.round(x(prev[0])) + 0.5;
+      if (p.level === prev.level) continue;
+      const xx = Math.round(x(prev.iteration)) + 0.5;
       g.beginPath(); g.moveTo(xx, box.t); g.lineTo(xx, h - box.b); g.stroke();
-      g.fillText(`scale ${p[5] + 1}`, xx + 4, box.t + 2);
+      g.fillText(`scale ${p.level + 1}`, xx + 4, box.t + 2);
     }
     g.setLineDash([]);
   }
@@ -111,9 +124,9 @@ export class LossChart {
     g.beginPath();
     let started = false;
     for (const p of this.points) {
-      const v = p[s.index];
+      const v = p.losses[s.key];
       if (!(v > 0)) { started = false; continue; }
-      started ? g.lineTo(x(p[0]), y(v)) : g.moveTo(x(p[0]), y(v));
+      started ? g.lineTo(x(p.iteration), y(v)) : g.moveTo(x(p.iteration), y(v));
       started = true;
     }
     g.stroke(); g.setLineDash([]);

@@ -100,7 +100,7 @@ export class CompareView {
     const g = c.getContext("2d");
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, w, h);
-    const curves = this.jobs.map((j) => (j.curve || []).filter((p) => p[4] > 0).map((p) => [p[0], p[4]]));
+    const curves = this.jobs.map((j) => (j.curve || []).filter((p) => p.losses.total > 0).map((p) => [p.iteration, p.losses.total]));
     const values = curves.flat().map((p) => p[1]);
     if (!values.length) return;
     const lo = Math.floor(Math.log10(Math.min(...values))), hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...values))));

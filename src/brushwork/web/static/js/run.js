@@ -35,7 +35,7 @@ export class RunView {
       const data = JSON.parse(e.data);
       this.chart.add(data.points);
       const last = data.points[data.points.length - 1];
-      if (last && this.job) Object.assign(this.job, { iteration: last[0], level: data.level, levels: data.levels, status: "running" });
+      if (last && this.job) Object.assign(this.job, { iteration: last.iteration, level: data.level, levels: data.levels, status: "running" });
       this.renderProgress();
     });
     source.addEventListener("preview", (e) => {
