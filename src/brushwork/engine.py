@@ -83,6 +83,17 @@ def usable_levels(sizes: list, content_size: tuple) -> list:
     return kept
 
 
+def usable_plan(plan: list, content_size: tuple, iterations: int) -> list:
+    """The plan without the levels a thin content image is too thin for; the iterations of the
+    levels of a 512 px run are split again over those kept, so none is lost."""
+    usable = set(usable_levels([long_side for long_side, _ in plan], content_size))
+    if len(usable) == len(plan):
+        return plan
+    base = [long_side for long_side, _ in plan if long_side in usable and long_side <= tiles.BASE]
+    finer = [(long_side, steps) for long_side, steps in plan if long_side in usable and long_side > tiles.BASE]
+    return (list(zip(base, split_iterations(iterations, len(base)))) if base else []) + finer
+
+
 def style_side(long_side: int, size: tuple, scale: float) -> int:
     """The style image's long side at a level: style_scale of the level's, and enough for MIN_SIDE
     px on its short side; a clear error for a style too thin for that."""
@@ -216,9 +227,8 @@ def stylize(content, styles, settings: Optional[Settings] = None,
 def run_levels(job: Job, content_im, style_ims, blend, device, progress, cancel) -> torch.Tensor:
     s = job.settings
     generator = torch.Generator().manual_seed(s.seed)
-    plan = tiles.plan_levels(s.size, s.scales, s.iterations, s.detail_steps)
-    usable = set(usable_levels([long_side for long_side, _ in plan], content_im.size))  # thin images skip levels
-    plan = [(long_side, steps) for long_side, steps in plan if long_side in usable]
+    plan = usable_plan(tiles.plan_levels(s.size, s.scales, s.iterations, s.detail_steps), content_im.size,
+                       s.iterations)
     contents = [images.resize_long(content_im, long_side) for long_side, _ in plan]
     counts = [tiles.level_steps(c.size[::-1], steps) for c, (_, steps) in zip(contents, plan)]
     done, image = 0, None
