@@ -119,7 +119,7 @@ class Settings(SettingsTable):
     noise_ratio: float = _f(0.1, "Share of noise in the 'mix' starting image (0..1).", group="optimiser")
     seed: int = _f(0, "Random seed: the same seed and settings give the same image.", group="optimiser")
     scales: int = _f(2, "Coarse-to-fine levels (1 = single scale, 0 = automatic from the size).", group="optimiser")
-    detail_steps: int = _f(20, "Above 512 px: steps at each finer level (at most twice the size of the one "
+    detail_steps: int = _f(14, "Above 512 px: steps at each finer level (at most twice the size of the one "
                            "before) after the levels of a 512 px run, which set the layout and strokes; "
                            "levels over 1024 px take them tile by tile.", group="optimiser")
     # --- image ---------------------------------------------------------------------------
