@@ -194,7 +194,7 @@ def optimise(job: Job, image, targets, steps: int, report: Callable, cancel, com
         if s.optimizer == "adam" and len(params) == 1:
             with torch.no_grad():
                 params[0].clamp_(0, 1)
-        report(step, dict(last), current())
+        report(step, dict(last), current)  # decoded only when a preview is due
     return current()
 
 
@@ -256,6 +256,6 @@ def _reporter(s: Settings, progress, done: int, level: int, levels: int, steps: 
         i = done + step + 1
         snapshot = bool(s.snapshot_every) and i % s.snapshot_every == 0
         preview = snapshot or step == steps - 1 or bool(s.preview_every) and i % s.preview_every == 0
-        image = images.to_image(x() if callable(x) else x) if preview else None  # tiles send a callable
+        image = images.to_image(x() if callable(x) else x) if preview else None  # a callable: decoded only when needed
         progress(Progress(i, total, level, levels, terms, image, snapshot))
     return report

@@ -170,16 +170,15 @@ def transfer_palette(source: torch.Tensor, target: torch.Tensor, iterations: int
     g = torch.Generator().manual_seed(seed)
     px = match_colour(source, target)[0].reshape(3, -1).double()
     ref = target[0].reshape(3, -1).double()
+    # where each of the source's sorted values falls among the target's (the same every round)
+    quantiles = torch.linspace(0, ref.shape[1] - 1, px.shape[1], dtype=torch.float64)
+    lo = quantiles.floor().long()
+    hi = (lo + 1).clamp_max(ref.shape[1] - 1)
+    frac = quantiles - lo
     for _ in range(iterations):
         rotation = torch.linalg.qr(torch.randn(3, 3, generator=g, dtype=torch.float64))[0]
         src, tgt = rotation @ px, torch.sort(rotation @ ref, 1)[0]
         order = torch.argsort(src, 1)
-        quantiles = torch.linspace(0, tgt.shape[1] - 1, src.shape[1], dtype=torch.float64)
-        matched = torch.empty_like(src)
-        for axis in range(3):
-            lo = quantiles.floor().long()
-            hi = (lo + 1).clamp_max(tgt.shape[1] - 1)
-            frac = quantiles - lo
-            matched[axis, order[axis]] = tgt[axis, lo] * (1 - frac) + tgt[axis, hi] * frac
+        matched = torch.empty_like(src).scatter_(1, order, tgt[:, lo] * (1 - frac) + tgt[:, hi] * frac)
         px = px + rotation.T @ (matched - src)
     return px.reshape(source.shape).to(source.dtype).clamp(0, 1)

@@ -213,7 +213,8 @@ def run_tiled(job, optimise, image, content, styles, blend, steps: int, report, 
             return mask * x + (1 - mask) * context
 
         def tile_report(step, values, x, k=k, box=box, share=share):
-            report(k * steps + step, {n: v / share for n, v in values.items()}, lambda: preview(image, box, x))
+            window = lambda: x() if callable(x) else x  # noqa: E731 (the engine passes a decoder)
+            report(k * steps + step, {n: v / share for n, v in values.items()}, lambda: preview(image, box, window()))
         try:
             here = start_statistics(job, content[box], context, False)
             image[box] = optimise(weighted(job, share), context, tile_targets(job, targets, content[box], here, level),
