@@ -15,8 +15,11 @@ pytest.importorskip("multipart")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from brushwork import Cancelled, Progress  # noqa: E402
-from brushwork.web import create_app  # noqa: E402
+from brushwork.web import create_app, service  # noqa: E402
+from brushwork.web.jobs import QueueFull  # noqa: E402
+from brushwork.web.schema import parse_settings, stored_settings  # noqa: E402
 from brushwork.web.store import Store  # noqa: E402
+from brushwork.web.uploads import check_image  # noqa: E402
 
 
 def png(w=48, h=32, seed=0, fmt="PNG") -> bytes:
@@ -221,6 +224,62 @@ def test_rerun_and_delete(make_client):
     refused(client.get(f"/api/jobs/{job['id']}"), 404, "no job")
     refused(client.get(job["links"]["content"]), 404)
     assert client.get(rerun["links"]["content"]).status_code == 200  # the copy is its own
+
+
+def folders(client):
+    jobs = client.app.state.studio.store.jobs_dir
+    return sorted(p.name for p in jobs.iterdir()) if jobs.is_dir() else []
+
+
+def test_the_job_service_creates_and_reruns_without_http(make_client):
+    client = make_client()
+    studio = client.app.state.studio
+    uploads = {"content": check_image(png(), "photo.png", "content image", 10**6),
+               "style-0": check_image(png(40, 40, seed=1, fmt="JPEG"), "ink.jpg", "style image 1", 10**6)}
+    settings = stored_settings(parse_settings("brushwork", '{"iterations": 3}', 1, False))
+    job = service.create(studio, "brushwork", settings, uploads)
+    assert job["total"] == 3 and job["preset"] == "brushwork" and job["settings"] == settings
+    assert job["names"] == {"content": "photo.png", "style-0": "ink.jpg"} and job["sizes"]["content"] == [48, 32]
+    assert wait(client, job["id"])["status"] == "done"
+    again = service.rerun(studio, job["id"])
+    assert again["id"] != job["id"] and again["settings"] == job["settings"] and again["total"] == 3
+    assert wait(client, again["id"])["status"] == "done"
+    assert client.get(again["links"]["styles"][0]).content == uploads["style-0"].data  # its own copy
+    assert folders(client) == sorted([job["id"], again["id"]])
+
+
+def test_a_full_queue_refuses_creation_and_rerun_with_one_message_and_no_trace(make_client):
+    runner = FakeRunner(hold=True)
+    client = make_client(runner, max_queue=1)
+    first = submit(client).json()["id"]
+    assert runner.started.wait(10)
+    assert submit(client).status_code == 201  # waits: the queue is full
+    before = folders(client)
+    created = refused(submit(client), 503, "queue is full")
+    response = client.post(f"/api/jobs/{first}/rerun")
+    rerun = refused(response, 503, "queue is full")
+    assert response.headers["retry-after"]
+    with pytest.raises(QueueFull) as queued:
+        client.app.state.studio.manager.submit("0" * 16)
+    assert created == rerun == str(queued.value) == \
+        "the queue is full (1 jobs waiting); try again when a job has finished"
+    assert folders(client) == before and client.get("/api/jobs").json()["total"] == 2
+
+
+def test_a_queue_filled_while_a_rerun_is_stored_leaves_no_trace(make_client, monkeypatch):
+    runner = FakeRunner(hold=True)
+    client = make_client(runner, max_queue=1)
+    first = submit(client).json()["id"]
+    assert runner.started.wait(10)
+    other, make_room = [], service.make_room
+
+    def another_request_takes_the_last_place(studio, incoming=0):  # after the rerun found room and copied
+        monkeypatch.setattr(service, "make_room", make_room)
+        other.append(submit(client).json()["id"])
+    monkeypatch.setattr(service, "make_room", another_request_takes_the_last_place)
+    with pytest.raises(QueueFull, match="queue is full"):
+        service.rerun(client.app.state.studio, first)
+    assert folders(client) == sorted([first, *other]) and client.get("/api/jobs").json()["total"] == 2
 
 
 def test_a_running_job_cannot_be_deleted(make_client):

@@ -90,16 +90,17 @@ class JobManager:
             t.join(timeout)
 
     # --- queue ---------------------------------------------------------------------------
-    def has_room(self) -> bool:
+    def check_room(self) -> None:
+        """QueueFull (503) when `max_queue` jobs are waiting: the one place that refuses."""
         with self.cond:
-            return len(self.queue) < self.max_queue
+            if len(self.queue) >= self.max_queue:
+                raise QueueFull(f"the queue is full ({self.max_queue} jobs waiting); "
+                                f"try again when a job has finished")
 
     def submit(self, job_id: str) -> int:
         """Queue a stored job; its 1-based queue position. QueueFull when there is no room."""
-        with self.cond:
-            if len(self.queue) >= self.max_queue:
-                raise QueueFull(f"the queue is full ({len(self.queue)} jobs waiting); "
-                                f"try again when a job has finished")
+        with self.cond:  # one hold of the lock: no other submit takes the place checked
+            self.check_room()
             return self._enqueue(job_id)
 
     def _enqueue(self, job_id: str) -> int:

@@ -1,17 +1,12 @@
-"""The REST API. Routes stay thin: they check input and call the store and the job manager."""
+"""The REST API. Routes stay thin: they check input, then call the job service, the store or the queue."""
 from __future__ import annotations
 
-import contextlib
-import shutil
 from typing import List, Optional
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
-from ..settings import Settings
-from ..tiles import total_steps
-from .jobs import QueueFull
-from .retention import make_room
+from . import service
 from .schema import check_limits, parse_settings, settings_schema, stored_settings
 from .store import FINISHED, STATUSES
 from .stream import events, job_view
@@ -50,8 +45,7 @@ async def create_job(request: Request,
                      settings: str = Form("{}", description="JSON object of settings overriding the preset"),
                      init: Optional[UploadFile] = File(None, description="starting image when init is 'file'")):
     s = studio(request)
-    if not s.manager.has_room():
-        raise QueueFull(f"the queue is full ({s.limits.max_queue} jobs waiting); try again when a job has finished")
+    s.manager.check_room()  # refused before the uploads are read
     if len(styles) > s.limits.max_styles:
         raise HTTPException(422, f"{len(styles)} style images; at most {s.limits.max_styles} are accepted")
     has_init = init is not None and bool(init.filename)
@@ -61,7 +55,7 @@ async def create_job(request: Request,
         uploads[f"style-{i}"] = await _image(style, f"style image {i + 1}", s)
     if has_init:
         uploads["init"] = await _image(init, "starting image", s)
-    return _store_job(s, preset, stored_settings(parsed), uploads)
+    return service.create(s, preset, stored_settings(parsed), uploads)
 
 
 async def _image(upload: UploadFile, what: str, s):
@@ -69,45 +63,6 @@ async def _image(upload: UploadFile, what: str, s):
     import anyio
     return await anyio.to_thread.run_sync(check_image, await upload.read(), upload.filename or "", what,
                                           s.limits.max_pixels, limiter=s.decoder)
-
-
-def _store_job(s, preset: str, settings: dict, uploads: dict) -> dict:
-    make_room(s, sum(len(u.data) for u in uploads.values()))
-    job_id = s.store.new_id()
-    with _undo_on_error(s, job_id):
-        files = {key: s.store.write_file(job_id, f"{key}.{u.ext}", u.data) for key, u in uploads.items()}
-        inputs = {"content": files["content"], "styles": [files[k] for k in files if k.startswith("style-")],
-                  "init": files.get("init"), "names": {k: u.name for k, u in uploads.items()},
-                  "sizes": {k: [u.width, u.height] for k, u in uploads.items()}}
-        return enqueue(s, job_id, preset, settings, inputs)
-
-
-@contextlib.contextmanager
-def _undo_on_error(s, job_id: str):
-    """A job that could not be stored and queued leaves no folder and no record behind."""
-    try:
-        yield
-    except BaseException:
-        s.store.delete(job_id)
-        raise
-
-
-def enqueue(s, job_id: str, preset: str, settings: dict, inputs: dict) -> dict:
-    """Store a new job and queue it; a full queue leaves no trace of it."""
-    s.store.create(job_id, preset, settings, inputs, _total(settings, inputs))
-    try:
-        s.manager.submit(job_id)
-    except QueueFull:
-        s.store.delete(job_id)
-        raise
-    return job_view(s, s.store.get(job_id))
-
-
-def _total(settings: dict, inputs: dict) -> int:
-    """Progress iterations the run will count (print sizes add finer levels and tiles)."""
-    plan = Settings(**{k: settings[k] for k in ("size", "scales", "iterations", "detail_steps") if k in settings})
-    size = inputs.get("sizes", {}).get("content")
-    return total_steps(plan, *size) if size else plan.iterations
 
 
 @router.get("/jobs", summary="List jobs, newest first")
@@ -169,19 +124,8 @@ def cancel_job(request: Request, job_id: str):
 
 @router.post("/jobs/{job_id}/rerun", status_code=201, summary="Queue a new job with the same images and settings")
 def rerun_job(request: Request, job_id: str):
-    s, job = studio(request), find(request, job_id)
-    if not s.manager.has_room():
-        raise QueueFull(f"the queue is full ({s.limits.max_queue} jobs waiting); try again when a job has finished")
-    new_id = s.store.new_id()
-    old, new = s.store.folder(job_id), s.store.folder(new_id)
-    with _undo_on_error(s, new_id):
-        new.mkdir(parents=True)
-        inputs = job["inputs"]
-        for name in [inputs["content"], *inputs["styles"], inputs.get("init")]:
-            if name:
-                shutil.copyfile(old / name, new / name)
-        make_room(s)  # after the copy: the job re-run may be the oldest one
-        return enqueue(s, new_id, job["preset"], job["settings"], inputs)
+    find(request, job_id)
+    return service.rerun(studio(request), job_id)
 
 
 @router.delete("/jobs/{job_id}", summary="Delete a finished or queued job and its files")
