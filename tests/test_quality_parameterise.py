@@ -106,3 +106,40 @@ def test_range_loss_is_zero_inside_the_saved_range_and_pulls_excursions_back():
     out_low, out_high = x.detach() < 0, x.detach() > 1
     assert (x.grad[out_low] < 0).all() and (x.grad[out_high] > 0).all()  # descent moves them inwards
     assert (x.grad[~(out_low | out_high)] == 0).all()
+
+
+def test_tonal_start_paints_each_brightness_in_the_paintings_colour_and_keeps_the_photos_light_and_shade():
+    from brushwork.images import paint_by_luminance, rgb_to_yiq
+    g = torch.Generator().manual_seed(8)
+    ramp = torch.linspace(0, 1, 32)
+    # the painting: dark parts blue, bright parts orange; the photo: a blue sky over grey ground
+    dark_blue, orange = torch.tensor([0.05, 0.1, 0.4]), torch.tensor([1.0, 0.6, 0.2])
+    t = ramp.repeat(32, 1)[None, None]
+    painting = (1 - t) * dark_blue[None, :, None, None] + t * orange[None, :, None, None]
+    photo = torch.empty(1, 3, 20, 24)
+    photo[..., :10, :] = torch.tensor([0.5, 0.7, 1.0])[:, None, None]  # bright blue sky
+    photo[..., 10:, :] = 0.25 + 0.1 * torch.rand(1, 1, 10, 24, generator=g)  # darker, grey ground
+    out = paint_by_luminance(photo, painting)
+    assert out.shape == photo.shape and 0 <= float(out.min()) and float(out.max()) <= 1
+    sky, ground = out[0, :, :10].mean((1, 2)), out[0, :, 10:].mean((1, 2))
+    assert sky[0] > sky[2] + 0.2  # the bright sky is painted orange (red over blue), not blue
+    assert ground[2] > ground[0]  # the dark ground takes the painting's dark blue
+    y_in, y_out = rgb_to_yiq(photo)[0, 0].flatten(), rgb_to_yiq(out)[0, 0].flatten()
+    order = torch.argsort(y_in)
+    assert (y_out[order].diff() >= -1e-4).all()  # brighter in the photo is never darker in the start
+
+
+def test_tonal_start_keeps_the_photos_colour_contrasts_within_a_brightness_when_asked():
+    from brushwork.images import paint_by_luminance, rgb_to_yiq
+    g = torch.Generator().manual_seed(9)
+    painting = torch.rand(1, 3, 40, 40, generator=g)  # every brightness holds many colours
+    photo = torch.empty(1, 3, 16, 16)
+    photo[..., :, :8] = torch.tensor([0.7, 0.3, 0.3])[:, None, None]  # red roof
+    photo[..., :, 8:] = torch.tensor([0.3, 0.45, 0.75])[:, None, None] * 0.4196 / 0.4392  # blue wall, as bright
+    photo += 0.02 * torch.rand(1, 1, 16, 16, generator=g)  # the same shading in both: the same brightness bands
+
+    def chroma_gap(x):
+        iq = rgb_to_yiq(x)[0, 1:]
+        return float((iq[:, :, :8].mean((1, 2)) - iq[:, :, 8:].mean((1, 2))).norm())
+    kept, flat = paint_by_luminance(photo, painting, keep=1.0), paint_by_luminance(photo, painting, keep=0.0)
+    assert chroma_gap(kept) > 0.05 > chroma_gap(flat) * 3

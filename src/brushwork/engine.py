@@ -148,6 +148,8 @@ def initial_image(s: Settings, content: torch.Tensor, generator: torch.Generator
         return images.match_colour(content, styles[0]) if styles else content.clone()
     if s.init == "palette":  # the style's whole colour distribution, brightest to darkest
         return images.transfer_palette(content, styles[0]) if styles else content.clone()
+    if s.init == "tonal":  # the painting decides what colour each brightness is painted in
+        return images.paint_by_luminance(content, styles[0]) if styles else content.clone()
     if s.init == "noise":
         return noise
     if s.init == "mix":

@@ -162,6 +162,53 @@ def match_colour(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return out.reshape(source.shape).to(source.dtype).clamp(0, 1)
 
 
+def paint_by_luminance(source: torch.Tensor, target: torch.Tensor, keep: float = 1.0, bins: int = 32) -> torch.Tensor:
+    """`source`'s light and shade in the target's colours (the `tonal` start): its luminance is
+    histogram-matched to the target's, and the chroma of the pixels of each brightness is moved to
+    the target's mean and spread at that brightness. The painting decides what colour each
+    brightness is painted in (the Scream's bright sky is orange, whatever colour the photo's sky
+    was), while the photo's colour contrasts among pixels of the same brightness (red roofs beside
+    white walls) are kept, scaled to the painting's spread there (`keep` of them: 0 paints every
+    pixel of a brightness alike). Statistics are taken over `bins` quantile bands of brightness
+    and interpolated between them, so smooth gradients stay smooth."""
+    yiq_s = rgb_to_yiq(source)[0].reshape(3, -1).double()
+    yiq_t = rgb_to_yiq(target)[0].reshape(3, -1).double()
+    rank_s, rank_t = _ranks(yiq_s[0]), _ranks(yiq_t[0])  # 0..1, brightest 1
+    y = torch.sort(yiq_t[0])[0][(rank_s * (yiq_t.shape[1] - 1)).round().long()]
+    mean_t, std_t = _band_moments(yiq_t[1:], rank_t, bins)
+    position = (rank_s * bins - 0.5).clamp(0, bins - 1)  # fractional band of each source pixel
+    chroma = _interpolate(mean_t, position)
+    if keep:
+        mean_s, std_s = _band_moments(yiq_s[1:], rank_s, bins)
+        gain = (_interpolate(std_t, position) / _interpolate(std_s, position).clamp_min(1e-3)).clamp(max=2)
+        chroma = chroma + keep * gain * (yiq_s[1:] - _interpolate(mean_s, position))
+    out = torch.cat([y[None], chroma]).reshape(1, 3, *source.shape[-2:])
+    return yiq_to_rgb(out.to(source.dtype)).clamp(0, 1)
+
+
+def _ranks(values: torch.Tensor) -> torch.Tensor:
+    """Each value's rank among `values`, scaled to 0..1."""
+    return torch.empty_like(values).scatter_(0, torch.argsort(values),
+                                             torch.linspace(0, 1, values.numel(), dtype=values.dtype))
+
+
+def _band_moments(chroma: torch.Tensor, rank: torch.Tensor, bins: int) -> tuple:
+    """(2, bins) mean and standard deviation of `chroma` (2, N) in each quantile band of brightness."""
+    band = (rank * bins).long().clamp(max=bins - 1)
+    count = torch.bincount(band, minlength=bins).clamp_min(1)
+    mean = torch.stack([torch.bincount(band, c, minlength=bins) for c in chroma]) / count
+    var = torch.stack([torch.bincount(band, c * c, minlength=bins) for c in chroma]) / count - mean ** 2
+    return mean, var.clamp_min(0).sqrt()
+
+
+def _interpolate(per_band: torch.Tensor, position: torch.Tensor) -> torch.Tensor:
+    """(2, bins) band statistics read at fractional band positions (N,): linear between bands."""
+    low = position.floor().long()
+    high = (low + 1).clamp(max=per_band.shape[1] - 1)
+    frac = position - low
+    return per_band[:, low] * (1 - frac) + per_band[:, high] * frac
+
+
 def transfer_palette(source: torch.Tensor, target: torch.Tensor, iterations: int = 12, seed: int = 0) -> torch.Tensor:
     """`source` recoloured so that its pixels' colour distribution becomes the target's, not only
     its mean and covariance: iterative distribution transfer (Pitie, Kokaram and Dahyot 2005).

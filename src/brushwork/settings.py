@@ -113,8 +113,9 @@ class Settings(SettingsTable):
                               "upsampled, so colour speckle cannot form (1: full resolution).", group="optimiser")
     init: str = _f("matched", "Starting image: content, matched (the content recoloured to the style's "
                    "colour mean and covariance), palette (the content recoloured to the style's whole colour "
-                   "distribution), noise, mix (noise_ratio of noise into the content), "
-                   "or file (init_image).", ["content", "matched", "palette", "noise", "mix", "file"], group="optimiser")
+                   "distribution), tonal (the content's light and shade painted in the style's colour at each "
+                   "brightness), noise, mix (noise_ratio of noise into the content), or file (init_image).",
+                   ["content", "matched", "palette", "tonal", "noise", "mix", "file"], group="optimiser")
     init_image: Optional[str] = _f(None, "Starting image file when init is 'file'.", group="optimiser")
     noise_ratio: float = _f(0.1, "Share of noise in the 'mix' starting image (0..1).", group="optimiser")
     seed: int = _f(0, "Random seed: the same seed and settings give the same image.", group="optimiser")
