@@ -69,6 +69,8 @@ CANDIDATES = {
     "patch10-ctv10": ("patch10 + chroma TV 10", {**LITE1_B4, "patch_weight": 10.0, "chroma_tv_weight": 10.0}),
     "before-paint": ("the default before issue 9: Lite1, L-BFGS, beta 4, TV 2, chroma TV 10, matched init, "
                      "patch term 20, plain pixels", {**BEFORE_PAINT, "content_layers": ("block5_1",)}),
+    "before-tonal": ("the default of issue 9's first round: the colour-matched start, style scale 1.5, patch term 5",
+                     {"init": "matched", "style_scale": 1.5, "patch_weight": 5.0}),
     "default": ("Settings() as shipped (docs/quality.md, 'Paintings, not noise')", {}),
 }
 

@@ -16,7 +16,9 @@ def test_readme_flag_tables_are_current():
         expected = subprocess.run([sys.executable, str(ROOT / "scripts" / "readme_flags.py"), *which],
                                   capture_output=True, text=True, check=True).stdout.strip()
         assert expected.count("\n") > 20 and expected in readme, "run: python scripts/readme_flags.py --write"
-    assert "| `--patch-weight` | `0.0` |" in readme and "| `--patch-weight` | `5.0` |" in readme
+    from brushwork.fast.settings import TrainSettings
+    for default in (Settings().patch_weight, TrainSettings().patch_weight):  # each table has its own default
+        assert f"| `--patch-weight` | `{default}` |" in readme
 
 
 def test_every_setting_is_a_stylize_flag():
