@@ -189,3 +189,21 @@ def test_every_architecture_keeps_odd_sizes(name):
     assert x.shape[-2:] == (24, 32)
     with torch.no_grad():
         assert stylise_tensor(net, torch.rand(1, 3, 21, 30)).shape == (1, 3, 21, 30)
+
+
+def test_a_model_of_the_old_recipe_keeps_its_settings_and_network(tmp_path):
+    """Checkpoints store their settings and architecture: new defaults change neither on load or resume."""
+    from brushwork.fast.cli import train_settings
+
+    old = TrainSettings(style_image="s.png", images="photos", arch="fast", content_weight=1.0, chroma_tv_weight=0.0)
+    assert TrainSettings().arch != "fast" and TrainSettings().content_weight != 1.0  # the defaults moved on
+    net = build("fast")
+    checkpoint.save(tmp_path / "old.pt", net, old, 7)
+    loaded_net, loaded, _ = checkpoint.load(tmp_path / "old.pt")
+    assert loaded == old and loaded_net.spec == ARCHS["fast"]
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(["train", "s.png", "--images", "photos", "-o", "m.pt", "--resume",
+                              str(tmp_path / "old.pt"), "--minutes", "5"])
+    resumed = train_settings(args)
+    assert resumed == old.replace(minutes=5.0)

@@ -1,4 +1,4 @@
-"""`brushwork train`, `brushwork apply` and `brushwork video`: `register(subparsers)` adds them to
+"""`brushwork train`, `brushwork photos`, `brushwork apply` and `brushwork video`: `register(subparsers)` adds them to
 the main argparse parser; each subcommand's `func(args)` returns an exit code."""
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from .apply import RUNTIMES, apply_paths, check_size, check_strength, load_runne
 from .settings import TrainSettings
 
 SKIP = {"style_image", "images"}  # given as the STYLE argument and --images
+PHOTOS_WANTED = 12  # `brushwork photos` tops the sample photos up to this many with generated ones
 
 
 def flag(name: str) -> str:
@@ -18,6 +19,9 @@ def flag(name: str) -> str:
 def register(subparsers) -> None:
     add_train(subparsers.add_parser("train", help="train a fast style network for one style image",
                                     description="Train a feed-forward style network (Johnson et al. 2016)."))
+    add_photos(subparsers.add_parser("photos", help="fill a folder with training photos when you have none",
+                                     description="Copy the sample photos that installed packages ship "
+                                     "(scikit-image, scikit-learn, matplotlib) and add generated pictures."))
     add_apply(subparsers.add_parser("apply", help="repaint images with a trained style network",
                                     description="Repaint images or folders with a trained style network."))
     add_video(subparsers.add_parser("video", help="repaint a video frame by frame",
@@ -56,7 +60,8 @@ def run_train(args) -> int:
 
     s = train_settings(args)
     if not image_files(s.images):  # report a missing or empty folder before any progress bar
-        raise BrushworkError(f"no images found under {s.images}")
+        raise BrushworkError(f"no images found under {s.images} (no photos? `brushwork photos {s.images}` "
+                             "fills it with sample and generated ones)")
     with tqdm(unit="step", desc="training", dynamic_ncols=True) as bar:
         def progress(p):
             bar.total = p.total
@@ -69,6 +74,28 @@ def run_train(args) -> int:
                 bar.write(f"{p.skipped} unreadable image file(s) skipped")
         out = train(s, args.output, resume=args.resume, progress=progress)
     print(f"wrote {out}")
+    return 0
+
+
+def add_photos(p) -> None:
+    p.add_argument("folder", metavar="DIR", help="folder to write the photos into (made if missing)")
+    p.add_argument("--generated", type=int, default=None, metavar="N", help="generated pictures to add "
+                   f"(default: enough for {PHOTOS_WANTED} pictures in all)")
+    p.add_argument("--no-samples", action="store_true", help="only generated pictures")
+    p.set_defaults(func=run_photos)
+
+
+def run_photos(args) -> int:
+    from .photos import sample_photos, write_photos
+
+    found = 0 if args.no_samples else len(sample_photos())
+    generated = max(0, PHOTOS_WANTED - found) if args.generated is None else args.generated
+    if generated < 0:
+        raise BrushworkError(f"--generated must be 0 or more, not {generated}")
+    copied, made = write_photos(args.folder, generated, samples=not args.no_samples)
+    print(f"wrote {copied} sample photo(s) and {made} generated picture(s) to {args.folder}")
+    if not args.no_samples and not copied:
+        print("no sample photos found: `pip install scikit-image scikit-learn matplotlib` ships a dozen")
     return 0
 
 

@@ -31,7 +31,7 @@ ARCHS = {
     "fast": Arch((8, 16, 32), 5, 3, True),
     "tiny": Arch((8, 16, 32), 3, 3, True),
 }
-DEFAULT_ARCH = "fast"
+DEFAULT_ARCH = "light"  # what `brushwork train` trains (docs/fast.md: it keeps more of the photo in 20 minutes)
 
 
 def arch(name: str) -> Arch:
