@@ -69,8 +69,9 @@ CANDIDATES = {
     "patch10-ctv10": ("patch10 + chroma TV 10", {**LITE1_B4, "patch_weight": 10.0, "chroma_tv_weight": 10.0}),
     "before-paint": ("the default before issue 9: Lite1, L-BFGS, beta 4, TV 2, chroma TV 10, matched init, "
                      "patch term 20, plain pixels", {**BEFORE_PAINT, "content_layers": ("block5_1",)}),
-    "before-tonal": ("the default of issue 9's first round: the colour-matched start, style scale 1.5, patch term 5",
-                     {"init": "matched", "style_scale": 1.5, "patch_weight": 5.0}),
+    "tonal": ("the default with the tonal start (the photo's light and shade in the painting's colours), "
+              "style scale 1.6, patch term 10", {"init": "tonal", "style_scale": 1.6, "patch_weight": 10.0}),
+    "tonal-1.75": ("tonal with style scale 1.75", {"init": "tonal", "style_scale": 1.75, "patch_weight": 10.0}),
     "default": ("Settings() as shipped (docs/quality.md, 'Paintings, not noise')", {}),
 }
 

@@ -70,7 +70,7 @@ class Settings(SettingsTable):
     style_layer_weights: Optional[tuple] = _f(None, "Weight of each style layer, comma separated (default: equal).")
     content_weight: float = _f(0.6, "alpha: weight of the content loss.")
     style_weight: float = _f(20.0, "beta: weight of the style loss.")
-    patch_weight: float = _f(10.0, "Weight of the pixel-patch style term: the mean and covariance of the "
+    patch_weight: float = _f(5.0, "Weight of the pixel-patch style term: the mean and covariance of the "
                              "style's 3x3 colour patches at full, half and quarter size (fine brush "
                              "texture that network features miss; 0 turns it off).")
     colour_weight: float = _f(1.0, "Weight of the palette term: the sliced Wasserstein distance between the "
@@ -97,7 +97,7 @@ class Settings(SettingsTable):
                                  "weights carry across backbones and sizes; classic: Gram/(C*H*W) and mean "
                                  "squared error as in the original papers.", ["relative", "classic"])
     style_blend: Optional[tuple] = _f(None, "Blend weight of each style image, comma separated (default: equal).")
-    style_scale: float = _f(1.75, "Size of the style image relative to the output (bigger = larger strokes).")
+    style_scale: float = _f(1.5, "Size of the style image relative to the output (bigger = larger strokes).")
     # --- optimisation --------------------------------------------------------------------
     iterations: int = _f(210, "Optimisation steps in total (split over the scales).", group="optimiser")
     optimizer: str = _f("lbfgs", "Optimiser.", ["adam", "lbfgs"], group="optimiser")
@@ -111,7 +111,7 @@ class Settings(SettingsTable):
                           "edges sooner, below 1 grain costs more (needs octaves > 1).", group="optimiser")
     chroma_factor: float = _f(4.0, "Colour (the I and Q of YIQ) is optimised at 1/this resolution and "
                               "upsampled, so colour speckle cannot form (1: full resolution).", group="optimiser")
-    init: str = _f("tonal", "Starting image: content, matched (the content recoloured to the style's "
+    init: str = _f("matched", "Starting image: content, matched (the content recoloured to the style's "
                    "colour mean and covariance), palette (the content recoloured to the style's whole colour "
                    "distribution), tonal (the content's light and shade painted in the style's colour at each "
                    "brightness), noise, mix (noise_ratio of noise into the content), or file (init_image).",
