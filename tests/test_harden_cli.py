@@ -17,9 +17,25 @@ def keep_threads():
     torch.set_num_threads(before)
 
 
-@pytest.mark.parametrize("cores, load, expected", [(16, 0.2, 16), (4, 3.2, 1), (2, 5.0, 1), (8, 2.6, 5)])
+@pytest.mark.parametrize("cores, load, expected", [(16, 0.2, 16), (4, 3.2, 1), (2, 5.0, 1), (8, 2.6, 5),
+                                                     (2, 0.3, 2), (2, 1.1, 1)])
 def test_automatic_threads_leave_the_busy_cores_alone(cores, load, expected):
     assert auto_threads(cores, load) == expected
+
+
+def test_busy_cores_sees_a_spinning_process():
+    import subprocess
+    import sys
+    from brushwork.threads import busy_cores
+
+    spin = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        import time
+        time.sleep(0.3)
+        busy = busy_cores(0.5)
+    finally:
+        spin.kill()
+    assert 0.7 <= busy <= os.cpu_count() + 0.01
 
 
 @pytest.mark.parametrize("command", [["stylize", "a.png", "b.png", "-o", "c.png"], ["demo"], ["serve"]])
