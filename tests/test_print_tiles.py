@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from brushwork import BrushworkError, Cancelled, Settings, engine, images, losses, memory, stylize, tiles
+from brushwork import BrushworkError, Cancelled, Settings, engine, images, losses, memory, parameterise, stylize, tiles
 from brushwork.demo import demo_images
 
 FAST = dict(size=48, iterations=12, preview_every=0)
@@ -132,7 +132,22 @@ def test_the_estimate_grows_slower_than_the_pixels_once_tiled(monkeypatch):
     monkeypatch.setattr(memory, "held_now", lambda device: 0)  # only what the run adds
     job = engine.plan_job(Settings(), "cpu")
     e = {n: memory.estimate(job, (n * 3 // 4, n), torch.device("cpu")) for n in (1024, 2048, 4096)}
-    assert 0.9 * e[1024] <= e[2048] < e[4096] < 2 * e[2048]  # past 1024 px only the whole-size images grow
+    assert 0.9 * e[1024] <= e[2048] < e[4096] < 2.5 * e[2048]  # 4x the pixels
+    assert memory.largest_area((1536, 2048)) == memory.largest_area((3072, 4096)) < 1024 * 768  # one window
+
+
+def test_the_estimate_counts_the_paintings_size(monkeypatch):
+    """Paintings are resized to the level times the style scale: a square one costs more than a
+    wide one, two cost more than one (a 4096 px painting at 4096 px once took 9.8 GiB)."""
+    monkeypatch.setattr(memory, "held_now", lambda device: 0)
+    job = engine.plan_job(Settings(), "cpu")
+    cpu, shape = torch.device("cpu"), (3072, 4096)
+    wide = memory.estimate(job, shape, cpu, styles=[(1024, 640)])
+    square = memory.estimate(job, shape, cpu, styles=[(4096, 4096)])
+    two = memory.estimate(job, shape, cpu, styles=[(4096, 4096), (4096, 4096)])
+    assert wide < square < two
+    assert memory.style_pixels(4096, [(4096, 4096)], 1.5) == 6144 * 6144
+    assert memory.style_pixels(4096, [(1000, 500)], 1.0) == 4096 * 2048
 
 
 def test_too_large_names_the_largest_size_that_fits(monkeypatch):
@@ -171,3 +186,29 @@ def test_web_jobs_at_print_size_count_the_tile_steps(tmp_path):
         assert job["total"] == tiles.total_steps(Settings(size=4096, iterations=4), 48, 32) > 4 + 20 * 3
     finally:
         stop(client)
+
+
+def test_stroke_statistics_band_by_band_equal_the_whole_image():
+    """A large painting's stroke coherences are summed band by band (a whole 6144 px painting's
+    structure tensors took 7 GiB); each band needs the blur's margin of real rows to be exact."""
+    image = torch.rand(1, 3, 150, 61, generator=torch.Generator().manual_seed(3))
+    whole = losses.stroke_statistics(image)
+    assert torch.allclose(tiles.stroke_statistics(image, band=16), whole, atol=1e-6)
+    assert torch.allclose(tiles.stroke_statistics(image, band=7), whole, atol=1e-6)
+    anisotropy, energy = losses.stroke_sums(image[..., :22, :], rows=slice(0, 20))  # no margin below: not equal
+    cut = losses.stroke_sums(image, rows=slice(0, 20))
+    assert not torch.allclose(anisotropy, cut[0])
+
+
+def test_finer_levels_keep_the_previews_colour_resolution():
+    """Above BASE colour is optimised as coarsely, relative to the picture, as at BASE: a 2048 px
+    print scaled down to 512 px then has the preview's colour, not 4x finer colour grain."""
+    job = engine.plan_job(Settings(), "cpu")
+    assert tiles.detail_job(job, tiles.BASE) is job
+    assert tiles.detail_job(job, 2048).settings.chroma_factor == job.settings.chroma_factor * 2048 / tiles.BASE
+    assert tiles.detail_job(job, 2048).settings.style_weight == job.settings.style_weight
+    plain = engine.plan_job(Settings(chroma_factor=1), "cpu")
+    assert tiles.detail_job(plain, 4096).settings.chroma_factor == 1
+    image = torch.rand(1, 3, 1536, 2048)
+    chroma = parameterise.encode(image, 4, tiles.detail_job(job, 2048).settings.chroma_factor)[-1]
+    assert chroma.shape[-2:] == (96, 128)  # 2048 / 16: the 512 px preview's 128 px colour grid

@@ -114,9 +114,10 @@ def split_iterations(total: int, levels: int) -> list:
     return counts
 
 
-def check_memory(job: Job, shape: tuple, device) -> None:
-    """Refuse a size whose run will not fit the memory budget, before any time is spent (memory.py)."""
-    memory.check(job, shape, device, available_memory)
+def check_memory(job: Job, shape: tuple, device, styles=None) -> None:
+    """Refuse a size whose run will not fit the memory budget, before any time is spent (memory.py);
+    `styles` are the paintings' sizes (W, H)."""
+    memory.check(job, shape, device, available_memory, styles)
 
 
 def available_memory(device) -> Optional[int]:
@@ -219,7 +220,7 @@ def stylize(content, styles, settings: Optional[Settings] = None,
         style_side(s.size, im.size, s.style_scale)
     device = pick_device(s.device)
     job = plan_job(s, device)
-    check_memory(job, images.resize_long(content_im, s.size).size[::-1], device)
+    check_memory(job, images.resize_long(content_im, s.size).size[::-1], device, [im.size for im in style_ims])
     result = run_levels(job, content_im, style_ims, blend, device, progress, cancel)
     if s.preserve_color == "luminance":
         result = images.keep_luminance(result, images.to_tensor(content_im, device))
@@ -243,10 +244,11 @@ def run_levels(job: Job, content_im, style_ims, blend, device, progress, cancel)
         image = initial_image(s, content, generator, styles) if image is None else \
             images.resize_tensor(image, content.shape[-2:])
         report = _reporter(s, progress, done, level, len(plan), counts[level], sum(counts))
+        level_job = tiles.detail_job(job, long_side)
         if tiles.is_tiled(long_side):
-            image = tiles.run_tiled(job, optimise, image, content, styles, blend, steps, report, cancel)
+            image = tiles.run_tiled(level_job, optimise, image, content, styles, blend, steps, report, cancel)
         else:
-            image = optimise(job, image, make_targets(job, content, styles, blend), steps, report, cancel)
+            image = optimise(level_job, image, make_targets(level_job, content, styles, blend), steps, report, cancel)
         done += counts[level]
     return image
 

@@ -228,16 +228,29 @@ def stroke_statistics(image: torch.Tensor, sigmas=STROKE_SIGMAS) -> torch.Tensor
     """(B, len(sigmas)) energy-weighted coherence of the luminance structure tensor, one per window
     size: 0 for isotropic grain, 1 for perfectly parallel strokes. How long and aligned the marks
     are, which Gram statistics of a strided network barely see."""
+    anisotropy, energy = stroke_sums(image, sigmas)
+    return anisotropy / (energy + 1e-12)
+
+
+def stroke_margin(sigmas=STROKE_SIGMAS) -> int:
+    """Rows of context stroke_sums needs on each side of the rows it counts: the widest blur."""
+    return int(3 * max(sigmas) + 0.5)
+
+
+def stroke_sums(image: torch.Tensor, sigmas=STROKE_SIGMAS, rows: slice = slice(None)) -> tuple:
+    """The sums stroke_statistics divides, each (B, len(sigmas)): the structure tensor's anisotropy
+    and its energy (trace), over the tensor's rows `rows` (row i from the image's rows i and i+1).
+    Sums add, so a large image can be taken band by band (tiles.stroke_statistics)."""
     y = rgb_to_yiq(image)[:, :1]
     gx = y[..., :-1, 1:] - y[..., :-1, :-1]
     gy = y[..., 1:, :-1] - y[..., :-1, :-1]
     tensor = torch.cat([gx * gx, gx * gy, gy * gy], 1)  # (B, 3, H-1, W-1)
-    out = []
+    anisotropy, energy = [], []
     for sigma in sigmas:
-        jxx, jxy, jyy = _gauss_blur(tensor, sigma).unbind(1)
-        anisotropy = ((jxx - jyy) ** 2 + 4 * jxy ** 2 + 1e-12).sqrt()
-        out.append(anisotropy.flatten(1).sum(1) / ((jxx + jyy).flatten(1).sum(1) + 1e-12))
-    return torch.stack(out, 1)
+        jxx, jxy, jyy = _gauss_blur(tensor, sigma)[..., rows, :].unbind(1)
+        anisotropy.append(((jxx - jyy) ** 2 + 4 * jxy ** 2 + 1e-12).sqrt().flatten(1).sum(1))
+        energy.append((jxx + jyy).flatten(1).sum(1))
+    return torch.stack(anisotropy, 1), torch.stack(energy, 1)
 
 
 def stroke_loss(image: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -42,6 +42,12 @@ def _patch_targets(ctx, content, styles, blend):
     return losses.blend_targets([losses.patch_statistics(im, scales) for im in styles], blend)
 
 
+def _stroke_targets(ctx, content, styles, blend):
+    """The blended stroke coherences; a tiled level's ctx brings its own band-by-band statistics."""
+    statistics = getattr(ctx, "stroke_statistics", losses.stroke_statistics)
+    return sum(w / float(sum(blend)) * statistics(im) for im, w in zip(styles, blend))
+
+
 def _colour_targets(ctx, content, styles, blend):
     """The blended palette: each weighted style's sorted projections, resampled to a common length."""
     directions = losses.colour_directions()
@@ -67,8 +73,7 @@ TERMS = (
          loss=lambda ctx, im, feats, t: losses.patch_loss(im, t)),
     Term("colour", "colour_weight", targets=_colour_targets,
          loss=lambda ctx, im, feats, t: losses.colour_loss(im, t[1], t[0])),
-    Term("stroke", "stroke_weight", targets=lambda ctx, content, styles, blend: sum(
-             w / float(sum(blend)) * losses.stroke_statistics(im) for im, w in zip(styles, blend)),
+    Term("stroke", "stroke_weight", targets=_stroke_targets,
          loss=lambda ctx, im, feats, t: losses.stroke_loss(im, t)),
     Term("range", "range_weight", loss=lambda ctx, im, feats, t: losses.range_loss(im)),
     Term("tv", "tv_weight", loss=lambda ctx, im, feats, t: losses.tv_loss(im)),
