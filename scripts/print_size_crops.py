@@ -3,7 +3,7 @@ down to 512 px, and 100% crops of the large result centred on tile borders (wher
 
     python scripts/print_size_crops.py SMALL.png LARGE.png OUT_PREFIX
 
-Writes OUT_PREFIX-side.png and OUT_PREFIX-seams.png. Use results made from the project's demo
+Writes OUT_PREFIX-side.jpg and OUT_PREFIX-seams.jpg (JPEG 90: small enough for the repository). Use results made from the project's demo
 images (benchmarks/bench_sizes.py --out DIR writes size-N.png)."""
 from __future__ import annotations
 
@@ -32,8 +32,9 @@ def border_crops(large: Image.Image, n: int = 3) -> list:
 
 def main(small_path: str, large_path: str, prefix: str) -> None:
     small, large = Image.open(small_path).convert("RGB"), Image.open(large_path).convert("RGB")
-    triptych(small, large.resize(small.size, Image.Resampling.LANCZOS)).save(f"{prefix}-side.png")
-    triptych(*border_crops(large)).save(f"{prefix}-seams.png")
+    side = triptych(small, large.resize(small.size, Image.Resampling.LANCZOS))
+    side.convert("RGB").save(f"{prefix}-side.jpg", quality=90)
+    triptych(*border_crops(large)).convert("RGB").save(f"{prefix}-seams.jpg", quality=90)
 
 
 if __name__ == "__main__":

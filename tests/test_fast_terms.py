@@ -22,7 +22,7 @@ def test_train_settings_share_the_loss_fields_and_the_default_backbone():
         assert fast[name].metadata == core[name].metadata, name
     assert TrainSettings().backbone == Settings().backbone == "efficientnet-lite1"
     recipe = TrainSettings()  # the fast recipe measured in docs/fast.md, with its own weights
-    assert (recipe.arch, recipe.content_weight, recipe.style_weight, recipe.chroma_tv_weight) == ("light", 4.5, 20.0, 10.0)
+    assert (recipe.arch, recipe.content_weight, recipe.style_weight, recipe.chroma_tv_weight) == ("light", 3.75, 20.0, 10.0)
     assert recipe.patch_weight == recipe.colour_weight == recipe.stroke_weight == 0
     with pytest.raises(BrushworkError, match="patch_weight must be a non-negative"):
         TrainSettings.from_dict({"patch_weight": -1})

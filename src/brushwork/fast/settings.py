@@ -32,12 +32,12 @@ class TrainSettings(SettingsTable):
                        "default of models trained before, is vgg16 when its weights are here, else efficientnet-lite0.")
     weights: Optional[str] = _f(None, "Weights file for the loss network instead of the cached one.")
     # The loss terms (brushwork.terms) and their options are stylize's fields; the fast recipe keeps
-    # its own weights (measured in docs/fast.md: content 4.5 against style 20 keeps the scene readable,
+    # its own weights (measured in docs/fast.md: content 3.75 against style 20 keeps the scene readable,
     # chroma TV halves the colour speckle), and the terms it has not been tuned with start at 0.
     content_layers: Optional[tuple] = shared_field("content_layers")
     style_layers: Optional[tuple] = shared_field("style_layers")
     style_layer_weights: Optional[tuple] = shared_field("style_layer_weights")
-    content_weight: float = shared_field("content_weight", 4.5)
+    content_weight: float = shared_field("content_weight", 3.75)
     style_weight: float = shared_field("style_weight", 20.0)
     patch_weight: float = shared_field("patch_weight", 0.0)
     colour_weight: float = shared_field("colour_weight", 0.0)
