@@ -125,7 +125,7 @@ def largest_size(job, shape, device, limit: int, styles=None) -> int:
     def fits(long_side):
         scale = long_side / max(shape)
         level = (max(1, round(shape[0] * scale)), max(1, round(shape[1] * scale)))
-        return estimate(job, level, device, costs, styles or [(shape[1], shape[0])]) <= limit
+        return estimate(job, level, device, costs, styles) <= limit  # no styles: shaped like the level
     lo, hi = 0, max(shape) // 64
     while lo < hi:
         mid = (lo + hi + 1) // 2
