@@ -52,6 +52,8 @@ def test_round_trip_through_dict():
     ({"size": MAX_SIZE + 1}, "too large"),
     ({"optimizer": "sgd"}, "optimizer must be one of"),
     ({"noise_ratio": 1.5}, "noise_ratio"),
+    ({"keep_preview": 1.5}, "keep_preview must be between 0 and 1"),
+    ({"keep_preview": float("nan")}, "keep_preview"),
     ({"init": "file"}, "init_image"),
     ({"style_layers": ("a", "b"), "style_layer_weights": (1.0,)}, "2 style layers but 1"),
     ({"style_blend": (0.0, 0.0)}, "must not all be zero"),

@@ -100,6 +100,27 @@ def test_tiled_levels_have_no_seams_and_lower_the_whole_level_loss(small_tiles):
     assert loss(tiled) < 0.9 * loss(upsampled)  # tiles with shared statistics optimise the whole level
 
 
+def test_back_project_gives_the_small_image_when_shrunk_and_keeps_the_fine_detail():
+    g = torch.Generator().manual_seed(0)
+    small = images.resize_tensor(torch.rand(1, 3, 12, 16, generator=g), (48, 64))
+    big = torch.rand(1, 3, 192, 256, generator=g)  # unrelated coarse content, lots of fine detail
+    out = images.back_project(big, small)
+    shrink = lambda x: torch.nn.functional.interpolate(x, size=(48, 64), mode="bicubic", antialias=True)  # noqa: E731
+    assert (shrink(out) - small).abs().mean() < 0.05 * (shrink(big) - small).abs().mean()
+    fine = lambda x: (x[..., 1:, :] - x[..., :-1, :]).abs().mean()  # noqa: E731 - pixel-to-pixel steps
+    assert fine(out - big) < 0.1 * fine(big)  # what changed is coarse: the grain is the big image's
+
+
+def test_keep_preview_makes_the_print_scaled_down_the_preview(small_tiles):
+    content, style = demo_images(160)
+    s = Settings(size=128, iterations=8, detail_steps=6, preview_every=0)
+    preview = images.to_tensor(stylize(content, style, s.replace(size=64)))  # the levels of a BASE run
+    shrunk = {k: images.resize_tensor(images.to_tensor(stylize(content, style, s.replace(keep_preview=k))),
+                                      preview.shape[-2:]) for k in (0.0, 0.5, 1.0)}
+    miss = {k: float((v - preview).abs().mean()) for k, v in shrunk.items()}
+    assert miss[1.0] < 0.01 and miss[1.0] < miss[0.5] < miss[0.0]
+
+
 def test_hard_pasted_tiles_would_fail_the_seam_measure():
     """The seam measure can fail: two halves optimised apart and pasted show a step."""
     a = np.asarray(demo_images(160)[0]).astype(float)

@@ -13,7 +13,7 @@ import torch
 from . import images, memory, parameterise, terms, tiles
 from .backbones import Backbone, create_backbone
 from .errors import BrushworkError, Cancelled
-from .settings import MAX_SIZE, Settings
+from .settings import Settings
 
 
 @dataclass
@@ -68,18 +68,15 @@ def pyramid(size: int, scales: int) -> list:
     return [max(16, round(size / 2 ** (n - 1 - i))) for i in range(n)]
 
 
-MIN_SIDE = 16  # the deepest default layers need this many pixels each way
-
-
 def usable_levels(sizes: list, content_size: tuple) -> list:
-    """The pyramid levels at which the content is MIN_SIDE px or more each way (a thin image skips
-    the coarse levels); a clear error when even the finest level is too thin."""
+    """The pyramid levels at which the content is tiles.MIN_SIDE px or more each way (a thin image
+    skips the coarse levels); a clear error when even the finest level is too thin."""
     short = min(content_size) / max(content_size)
-    kept = [n for n in sizes if short * n >= MIN_SIDE]
+    kept = [n for n in sizes if short * n >= tiles.MIN_SIDE]
     if not kept:
         raise BrushworkError(f"the content image is {content_size[0]}x{content_size[1]}: at {sizes[-1]} px on the "
-                             f"long side its short side would be {short * sizes[-1]:.1f} px, and at least {MIN_SIDE} "
-                             f"px are needed each way (crop it to a wider shape or use a larger size)")
+                             f"long side its short side would be {short * sizes[-1]:.1f} px, and at least "
+                             f"{tiles.MIN_SIDE} px are needed each way (crop it to a wider shape or use a larger size)")
     return kept
 
 
@@ -92,16 +89,6 @@ def usable_plan(plan: list, content_size: tuple, iterations: int) -> list:
     base = [long_side for long_side, _ in plan if long_side in usable and long_side <= tiles.BASE]
     finer = [(long_side, steps) for long_side, steps in plan if long_side in usable and long_side > tiles.BASE]
     return (list(zip(base, split_iterations(iterations, len(base)))) if base else []) + finer
-
-
-def style_side(long_side: int, size: tuple, scale: float) -> int:
-    """The style image's long side at a level: style_scale of the level's, and enough for MIN_SIDE
-    px on its short side; a clear error for a style too thin for that."""
-    need = math.ceil(MIN_SIDE * max(size) / min(size))
-    if need > MAX_SIZE:
-        raise BrushworkError(f"a style image is {size[0]}x{size[1]}: too thin to use (at least {MIN_SIDE} px on its "
-                             f"short side would need {need} px on its long side; crop it)")
-    return max(16, round(long_side * scale), need)
 
 
 def split_iterations(total: int, levels: int) -> list:
@@ -217,7 +204,7 @@ def stylize(content, styles, settings: Optional[Settings] = None,
     style_ims = [images.load_image(p, "style image") for p in styles]
     usable_levels(pyramid(s.size, s.scales), content_im.size)
     for im in style_ims:
-        style_side(s.size, im.size, s.style_scale)
+        tiles.style_side(s.size, im.size, s.style_scale)
     device = pick_device(s.device)
     job = plan_job(s, device)
     check_memory(job, images.resize_long(content_im, s.size).size[::-1], device, [im.size for im in style_ims])
@@ -234,10 +221,12 @@ def run_levels(job: Job, content_im, style_ims, blend, device, progress, cancel)
                        s.iterations)
     contents = [images.resize_long(content_im, long_side) for long_side, _ in plan]
     counts = [tiles.level_steps(c.size[::-1], steps) for c, (_, steps) in zip(contents, plan)]
-    done, image = 0, None
+    done, image, preview = 0, None, None
     for level, (content_level, (long_side, steps)) in enumerate(zip(contents, plan)):
+        if long_side > tiles.BASE and preview is None and image is not None:
+            preview = image  # the result a 512 px run gives: the finer levels add detail to it
         content = images.to_tensor(content_level, device)
-        styles = [images.to_tensor(images.resize_long(im, style_side(long_side, im.size, s.style_scale)), device)
+        styles = [images.to_tensor(images.resize_long(im, tiles.style_side(long_side, im.size, s.style_scale)), device)
                   for im in style_ims]
         if s.preserve_color == "histogram":
             styles = [images.match_colour(st, content) for st in styles]
@@ -250,6 +239,8 @@ def run_levels(job: Job, content_im, style_ims, blend, device, progress, cancel)
         else:
             image = optimise(level_job, image, make_targets(level_job, content, styles, blend), steps, report, cancel)
         done += counts[level]
+    if preview is not None and s.keep_preview:
+        image = torch.lerp(image, images.back_project(image, preview), s.keep_preview).clamp(0, 1)
     return image
 
 

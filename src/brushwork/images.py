@@ -88,6 +88,18 @@ def resize_tensor(t: torch.Tensor, size: tuple) -> torch.Tensor:
     return F.interpolate(t, size=size, mode="bicubic", align_corners=False, antialias=True).clamp(0, 1)
 
 
+def back_project(image: torch.Tensor, small: torch.Tensor, iterations: int = 4) -> torch.Tensor:
+    """`image` with its coarse content made `small`'s and its finer detail kept: iterative
+    back-projection (Irani and Peleg, 1991), image + upsample(small - downsample(image)), repeated,
+    so that `image` shrunk to `small`'s size (antialiased bicubic, as resize_tensor) is `small`."""
+    def shrink(x):
+        return F.interpolate(x, size=small.shape[-2:], mode="bicubic", align_corners=False, antialias=True)
+    for _ in range(iterations):
+        image = image + F.interpolate(small - shrink(image), size=image.shape[-2:], mode="bicubic",
+                                      align_corners=False)
+    return image
+
+
 def check_output_path(path) -> Path:
     """Fail before any work is done if the output cannot be written."""
     p = Path(path)

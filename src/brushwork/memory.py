@@ -60,11 +60,11 @@ def largest_area(shape) -> int:
 
 
 def style_pixels(long_side: int, styles, scale: float) -> int:
-    """Pixels of the paintings (W, H) at a level of this long side: each is resized to the
-    level's long side times the style scale, whatever its own size."""
+    """Pixels of the paintings (W, H) at a level of this long side, each resized as the run resizes
+    it (tiles.style_side), whatever its own size."""
     total = 0
     for w, h in styles:
-        side = max(16, round(long_side * scale))
+        side = tiles.style_side(long_side, (w, h), scale)
         total += side * max(1, round(side * min(w, h) / max(w, h)))
     return total
 

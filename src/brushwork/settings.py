@@ -123,6 +123,9 @@ class Settings(SettingsTable):
     detail_steps: int = _f(14, "Above 512 px: steps at each finer level (at most twice the size of the one "
                            "before) after the levels of a 512 px run, which set the layout and strokes; "
                            "levels over 1024 px take them tile by tile.", group="optimiser")
+    keep_preview: float = _f(0.5, "Above 512 px: how much of the 512 px preview the finished print keeps at the "
+                             "preview's scale (1: the print scaled down is the preview; 0: the finer levels "
+                             "may drift from it); the detail finer than the preview is kept either way.", group="optimiser")
     # --- image ---------------------------------------------------------------------------
     size: int = _f(512, "Long side of the output in pixels.", group="image")
     max_memory: float = _f(0.0, "Memory budget in GiB that a run must fit in (0: the memory free now).",
@@ -145,6 +148,8 @@ class Settings(SettingsTable):
                 raise BrushworkError(f"{name} must be a non-negative number, not {value}")
         if self.noise_ratio > 1:
             raise BrushworkError(f"noise_ratio must be between 0 and 1, not {self.noise_ratio}")
+        if not (math.isfinite(self.keep_preview) and 0 <= self.keep_preview <= 1):
+            raise BrushworkError(f"keep_preview must be between 0 and 1, not {self.keep_preview}")
         if not (math.isfinite(self.max_memory) and self.max_memory >= 0):
             raise BrushworkError(f"max_memory must be 0 (the free memory) or a number of GiB, not {self.max_memory}")
         if self.detail_steps < 0:

@@ -20,8 +20,8 @@ import math
 import torch
 import torch.nn.functional as F
 
-from . import images, losses, terms
-from .errors import Cancelled
+from . import images, losses, settings, terms
+from .errors import BrushworkError, Cancelled
 
 BASE = 512  # long side of the run whose layout every larger size keeps
 WHOLE = 1024  # levels up to this long side are optimised whole
@@ -29,6 +29,7 @@ TILE = 512  # core of a tile, in pixels (a multiple of ALIGN)
 MARGIN = 96  # context around a core on each side (a multiple of ALIGN)
 ALIGN = 32  # the largest feature stride: windows start on multiples of it
 PREVIEW = 1024  # long side of the previews sent during tiled levels
+MIN_SIDE = 16  # the deepest default layers need this many pixels each way
 
 
 def plan_levels(size: int, scales: int, iterations: int, detail_steps: int) -> list:
@@ -40,6 +41,16 @@ def plan_levels(size: int, scales: int, iterations: int, detail_steps: int) -> l
         return plan
     n = math.ceil(math.log2(size / BASE) - 1e-9)
     return plan + [(round(BASE * (size / BASE) ** (i / n)), detail_steps) for i in range(1, n + 1)]
+
+
+def style_side(long_side: int, size: tuple, scale: float) -> int:
+    """The style image's long side at a level: style_scale of the level's, and enough for MIN_SIDE
+    px on its short side; a clear error for a style too thin for that."""
+    need = math.ceil(MIN_SIDE * max(size) / min(size))
+    if need > settings.MAX_SIZE:
+        raise BrushworkError(f"a style image is {size[0]}x{size[1]}: too thin to use (at least {MIN_SIDE} px on its "
+                             f"short side would need {need} px on its long side; crop it)")
+    return max(16, round(long_side * scale), need)
 
 
 def is_tiled(long_side: int) -> bool:
