@@ -214,8 +214,8 @@ def test_stroke_statistics_band_by_band_equal_the_whole_image():
     structure tensors took 7 GiB); each band needs the blur's margin of real rows to be exact."""
     image = torch.rand(1, 3, 150, 61, generator=torch.Generator().manual_seed(3))
     whole = losses.stroke_statistics(image)
-    assert torch.allclose(tiles.stroke_statistics(image, band=16), whole, atol=1e-6)
-    assert torch.allclose(tiles.stroke_statistics(image, band=7), whole, atol=1e-6)
+    assert torch.allclose(losses.stroke_statistics(image, band=16), whole, atol=1e-6)
+    assert torch.allclose(losses.stroke_statistics(image, band=7), whole, atol=1e-6)
     anisotropy, energy = losses.stroke_sums(image[..., :22, :], rows=slice(0, 20))  # no margin below: not equal
     cut = losses.stroke_sums(image, rows=slice(0, 20))
     assert not torch.allclose(anisotropy, cut[0])

@@ -174,13 +174,11 @@ def start_statistics(job, content: torch.Tensor, image: torch.Tensor, tiled: boo
 
 
 class _TiledFeatures:
-    """The job, with a network that computes features window by window (style_features) and
-    stroke statistics taken band by band."""
+    """The job, with a network that computes features window by window (style_features)."""
 
     def __init__(self, job):
         self.settings, self.content_layers, self.style_weights = job.settings, job.content_layers, job.style_weights
         self.net = lambda image, layers: style_features(job.net, image, layers)
-        self.stroke_statistics = stroke_statistics
 
 
 def _fit(shape, pixels: int) -> tuple:
@@ -203,19 +201,6 @@ def patch_statistics(image: torch.Tensor, scales, size: int = losses.PATCH_SIZE,
         cov = outer / n - mean[:, :, None] * mean[:, None, :]
         out[factor] = {"mean": mean.to(image.dtype), "cov": cov.to(image.dtype)}
     return out
-
-
-def stroke_statistics(image: torch.Tensor, band: int = 256) -> torch.Tensor:
-    """losses.stroke_statistics of a large image, accumulated band by band (exact): each band of
-    rows is taken with the blur's margin of real rows above and below, and counts only its own.
-    On a whole 6144 px painting (4096 px output, style scale 1.5) it took 7 GiB."""
-    margin, rows = losses.stroke_margin(), image.shape[-2] - 1  # rows of the structure tensor
-    anisotropy = energy = 0.0
-    for top in range(0, rows, band):
-        lo, hi = max(0, top - margin), min(image.shape[-2], top + band + margin + 1)
-        a, e = losses.stroke_sums(image[..., lo:hi, :], rows=slice(top - lo, top - lo + min(band, rows - top)))
-        anisotropy, energy = anisotropy + a, energy + e
-    return anisotropy / (energy + 1e-12)
 
 
 def level_steps(shape, steps: int) -> int:
