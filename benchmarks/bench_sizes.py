@@ -29,10 +29,7 @@ def one_size(size: int, content: str, style: str, settings: dict, out: str) -> d
     device = engine.pick_device(s.device)
     job = engine.plan_job(s, device)
     shape = images.resize_long(images.load_image(content), size).size[::-1]
-    from PIL import Image
-    with Image.open(style) as im:
-        painting = im.size
-    estimate = memory.estimate(job, shape, device, styles=[painting])
+    estimate = memory.estimate(job, shape, device, styles=[images.load_image(style).size])
     start = time.perf_counter()
     result = engine.stylize(content, style, s)
     wall = time.perf_counter() - start

@@ -59,6 +59,12 @@ def largest_area(shape) -> int:
     return max((r[3] - r[2]) * (c[3] - c[2]) for r, c in tiles.windows(shape))
 
 
+def scaled(shape, long_side: int) -> tuple:
+    """(H, W) of `shape` resized to this long side, at least 1 px each way."""
+    scale = long_side / max(shape)
+    return max(1, round(shape[0] * scale)), max(1, round(shape[1] * scale))
+
+
 def style_pixels(long_side: int, styles, scale: float) -> int:
     """Pixels of the paintings (W, H) at a level of this long side, each resized as the run resizes
     it (tiles.style_side), whatever its own size."""
@@ -79,8 +85,7 @@ def estimate(job, shape, device, costs=None, styles=None) -> int:
     styles = styles or [(shape[1], shape[0])]
     peak = 0
     for long_side, steps in tiles.plan_levels(max(shape), s.scales, s.iterations, s.detail_steps):
-        scale = long_side / max(shape)
-        level = (max(1, round(shape[0] * scale)), max(1, round(shape[1] * scale)))
+        level = scaled(shape, long_side)
         area = largest_area(level) * (kept * ACTIVATIONS + params * optimiser_copies(s, steps))
         painting = STYLE * style_pixels(long_side, styles, s.style_scale)  # its targets come first, then the steps
         peak = max(peak, IMAGES * level[0] * level[1] + max(area, painting))
@@ -123,9 +128,7 @@ def largest_size(job, shape, device, limit: int, styles=None) -> int:
     costs = per_pixel(job, device)
 
     def fits(long_side):
-        scale = long_side / max(shape)
-        level = (max(1, round(shape[0] * scale)), max(1, round(shape[1] * scale)))
-        return estimate(job, level, device, costs, styles) <= limit  # no styles: shaped like the level
+        return estimate(job, scaled(shape, long_side), device, costs, styles) <= limit  # no styles: shaped like it
     lo, hi = 0, max(shape) // 64
     while lo < hi:
         mid = (lo + hi + 1) // 2
