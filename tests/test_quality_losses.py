@@ -112,6 +112,29 @@ def test_patch_covariance_sees_fine_texture_that_blurring_removes():
     assert spread(blurred) < 0.5 * spread(noisy)
 
 
+def test_strided_fine_patches_still_see_every_pixel():
+    """At full resolution the patches are read at a stride (FINE_STRIDE) to halve the cost; each
+    pixel must still fall in some patch, or a mark there would cost nothing."""
+    assert losses.patch_stride(1) > 1 and losses.patch_stride(2) == 1
+    for y in range(7):
+        for x in range(9):
+            im = torch.zeros(1, 3, 7, 9)
+            im[..., y, x] = 1.0
+            grad = torch.zeros_like(im).requires_grad_(True)
+            stats = losses.patch_statistics(im + grad, (1,))
+            stats[1]["mean"].sum().backward()
+            assert float(grad.grad[0, 0, y, x]) > 0, (y, x)
+
+
+def test_strided_fine_patch_statistics_stay_close_to_the_dense_ones():
+    smooth = torch.nn.functional.avg_pool2d(image(3, (1, 3, 192, 192)), 5, 1, 2, count_include_pad=False)
+    strided = losses.patch_statistics(smooth, (1,))[1]["cov"]
+    patches = torch.nn.functional.unfold(smooth, losses.PATCH_SIZE)
+    centred = patches - patches.mean(2, keepdim=True)
+    dense = centred @ centred.transpose(1, 2) / patches.shape[2]
+    assert float((strided - dense).norm() / dense.norm()) < 0.05
+
+
 def test_patch_loss_is_zero_at_the_target_grows_with_the_difference_and_has_a_gradient():
     style = image(1)
     targets = losses.patch_statistics(style, losses.patch_scales(style))

@@ -192,8 +192,10 @@ def patch_statistics(image: torch.Tensor, scales, size: int = losses.PATCH_SIZE,
     for factor in scales:
         x = F.avg_pool2d(image, factor) if factor > 1 else image
         total, outer, n = 0.0, 0.0, 0
-        for top in range(0, x.shape[-2] - size + 1, band):
-            patches = F.unfold(x[..., top:top + band + size - 1, :], size).double()  # (B, D, positions)
+        stride = losses.patch_stride(factor)
+        step = band + (-band) % stride  # a multiple of the stride: the same patches as the whole image's
+        for top in range(0, x.shape[-2] - size + 1, step):
+            patches = F.unfold(x[..., top:top + step + size - 1, :], size, stride=stride).double()  # (B, D, positions)
             total = total + patches.sum(2)
             outer = outer + patches @ patches.transpose(1, 2)
             n += patches.shape[2]
