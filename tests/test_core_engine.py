@@ -53,6 +53,14 @@ def test_coarse_to_fine_levels():
     assert seen[5].image.size == (32, 24) and seen[-1].image.size == (64, 48)
 
 
+def test_level_ratio_moves_steps_to_the_finer_levels():
+    assert engine.split_iterations(240, 2, 1.4) == [140, 100]
+    assert engine.split_iterations(240, 2, 1.0) == [120, 120]
+    assert sum(engine.split_iterations(301, 3, 1.4)) == 301
+    _, seen = run(Settings(size=64, iterations=12, scales=2, level_ratio=1.0, preview_every=0))
+    assert [p.level for p in seen] == [0] * 6 + [1] * 6
+
+
 def test_previews_and_snapshots_arrive_when_asked():
     _, seen = run(Settings(**{**FAST, "preview_every": 4, "snapshot_every": 6, "scales": 1}))
     with_image = [p.iteration for p in seen if p.image is not None]

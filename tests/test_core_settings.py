@@ -58,6 +58,8 @@ def test_round_trip_through_dict():
     ({"style_layers": ("a", "b"), "style_layer_weights": (1.0,)}, "2 style layers but 1"),
     ({"style_blend": (0.0, 0.0)}, "must not all be zero"),
     ({"learning_rate": 0}, "learning_rate"),
+    ({"level_ratio": 0}, "level_ratio must be between"),
+    ({"level_ratio": float("inf")}, "level_ratio"),
 ])
 def test_nonsense_settings_are_refused(changes, words):
     with pytest.raises(BrushworkError, match=words):

@@ -80,7 +80,7 @@ def usable_levels(sizes: list, content_size: tuple) -> list:
     return kept
 
 
-def usable_plan(plan: list, content_size: tuple, iterations: int) -> list:
+def usable_plan(plan: list, content_size: tuple, iterations: int, ratio: float = 2.0) -> list:
     """The plan without the levels a thin content image is too thin for; the iterations of the
     levels of a 512 px run are split again over those kept, so none is lost."""
     usable = set(usable_levels([long_side for long_side, _ in plan], content_size))
@@ -88,14 +88,15 @@ def usable_plan(plan: list, content_size: tuple, iterations: int) -> list:
         return plan
     base = [long_side for long_side, _ in plan if long_side in usable and long_side <= tiles.BASE]
     finer = [(long_side, steps) for long_side, steps in plan if long_side in usable and long_side > tiles.BASE]
-    return (list(zip(base, split_iterations(iterations, len(base)))) if base else []) + finer
+    return (list(zip(base, split_iterations(iterations, len(base), ratio))) if base else []) + finer
 
 
-def split_iterations(total: int, levels: int) -> list:
-    """Iterations per level, halving from coarse to fine (cheap coarse steps do most of the work)."""
+def split_iterations(total: int, levels: int, ratio: float = 2.0) -> list:
+    """Iterations per level, each level `ratio` times as many as the next finer one (2: halving
+    from coarse to fine, so cheap coarse steps do most of the work)."""
     if total < levels:
         return [0] * (levels - 1) + [total]
-    shares = [2.0 ** (levels - 1 - i) for i in range(levels)]
+    shares = [ratio ** (levels - 1 - i) for i in range(levels)]
     counts = [max(1, int(total * s / sum(shares))) for s in shares]
     counts[0] += total - sum(counts)
     return counts
@@ -217,8 +218,8 @@ def stylize(content, styles, settings: Optional[Settings] = None,
 def run_levels(job: Job, content_im, style_ims, blend, device, progress, cancel) -> torch.Tensor:
     s = job.settings
     generator = torch.Generator().manual_seed(s.seed)
-    plan = usable_plan(tiles.plan_levels(s.size, s.scales, s.iterations, s.detail_steps), content_im.size,
-                       s.iterations)
+    plan = usable_plan(tiles.plan_levels(s.size, s.scales, s.iterations, s.detail_steps, s.level_ratio),
+                       content_im.size, s.iterations, s.level_ratio)
     contents = [images.resize_long(content_im, long_side) for long_side, _ in plan]
     counts = [tiles.level_steps(c.size[::-1], steps) for c, (_, steps) in zip(contents, plan)]
     done, image, preview = 0, None, None

@@ -84,7 +84,8 @@ def estimate(job, shape, device, costs=None, styles=None) -> int:
     kept, params = costs or per_pixel(job, device)
     styles = styles or [(shape[1], shape[0])]
     peak = 0
-    for long_side, steps in tiles.plan_levels(max(shape), s.scales, s.iterations, s.detail_steps):
+    for long_side, steps in tiles.plan_levels(max(shape), s.scales, s.iterations, s.detail_steps,
+                                                s.level_ratio):
         level = scaled(shape, long_side)
         area = largest_area(level) * (kept * ACTIVATIONS + params * optimiser_copies(s, steps))
         painting = STYLE * style_pixels(long_side, styles, s.style_scale)  # its targets come first, then the steps

@@ -99,7 +99,7 @@ class Settings(SettingsTable):
     style_blend: Optional[tuple] = _f(None, "Blend weight of each style image, comma separated (default: equal).")
     style_scale: float = _f(1.5, "Size of the style image relative to the output (bigger = larger strokes).")
     # --- optimisation --------------------------------------------------------------------
-    iterations: int = _f(210, "Optimisation steps in total (split over the scales).", group="optimiser")
+    iterations: int = _f(240, "Optimisation steps in total (split over the scales by level_ratio).", group="optimiser")
     optimizer: str = _f("lbfgs", "Optimiser.", ["adam", "lbfgs"], group="optimiser")
     learning_rate: float = _f(1.0, "L-BFGS step length, or Adam step size (pixels are in 0..1; about 0.005).",
                               group="optimiser")
@@ -119,6 +119,9 @@ class Settings(SettingsTable):
     init_image: Optional[str] = _f(None, "Starting image file when init is 'file'.", group="optimiser")
     noise_ratio: float = _f(0.1, "Share of noise in the 'mix' starting image (0..1).", group="optimiser")
     seed: int = _f(0, "Random seed: the same seed and settings give the same image.", group="optimiser")
+    level_ratio: float = _f(1.4, "How the iterations are split over the levels: each coarser level gets this "
+                            "many times the steps of the next finer one (2 halves them from coarse to fine; "
+                            "lower spends more of them at full size, where edges get crisp).", group="optimiser")
     scales: int = _f(2, "Coarse-to-fine levels (1 = single scale, 0 = automatic from the size).", group="optimiser")
     detail_steps: int = _f(14, "Above 512 px: steps at each finer level (at most twice the size of the one "
                            "before) after the levels of a 512 px run, which set the layout and strokes; "
@@ -176,6 +179,8 @@ class Settings(SettingsTable):
             raise BrushworkError(f"chroma_factor must be between 1 and 16, not {self.chroma_factor}")
         if self.fine_gain <= 0:
             raise BrushworkError(f"fine_gain must be positive, not {self.fine_gain}")
+        if not (math.isfinite(self.level_ratio) and 0.25 <= self.level_ratio <= 8):
+            raise BrushworkError(f"level_ratio must be between 0.25 and 8, not {self.level_ratio}")
         if self.scales < 0 or self.scales > 6:
             raise BrushworkError(f"scales must be between 0 (automatic) and 6, not {self.scales}")
         for name in ("preview_every", "snapshot_every"):

@@ -32,11 +32,12 @@ PREVIEW = 1024  # long side of the previews sent during tiled levels
 MIN_SIDE = 16  # the deepest default layers need this many pixels each way
 
 
-def plan_levels(size: int, scales: int, iterations: int, detail_steps: int) -> list:
-    """[(long side, steps)] for every level, coarse to fine (see the module doc)."""
+def plan_levels(size: int, scales: int, iterations: int, detail_steps: int, ratio: float = 2.0) -> list:
+    """[(long side, steps)] for every level, coarse to fine (see the module doc); `ratio` splits
+    the iterations over the levels up to BASE (engine.split_iterations)."""
     from .engine import pyramid, split_iterations
     base = pyramid(min(size, BASE), scales)
-    plan = list(zip(base, split_iterations(iterations, len(base))))
+    plan = list(zip(base, split_iterations(iterations, len(base), ratio)))
     if size <= BASE:
         return plan
     n = math.ceil(math.log2(size / BASE) - 1e-9)
@@ -272,7 +273,8 @@ def _paste_partial(stop: Cancelled, image: torch.Tensor, box) -> None:
 
 def total_steps(settings, width: int, height: int) -> int:
     """Progress iterations of a whole run on a width x height content image (Progress.total)."""
-    plan = plan_levels(settings.size, settings.scales, settings.iterations, settings.detail_steps)
+    plan = plan_levels(settings.size, settings.scales, settings.iterations, settings.detail_steps,
+                       settings.level_ratio)
     total = 0
     for long_side, steps in plan:
         scale = long_side / max(width, height)
