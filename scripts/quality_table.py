@@ -33,7 +33,7 @@ AXES = ("style", "content", "color", "rstyle", "speckle", "coherence")
 # the values it ran with, so the older rows stay what they were.
 BEFORE_PAINT = dict(octaves=1, fine_gain=1.0, chroma_factor=1.0, colour_weight=0.0, stroke_weight=0.0,
                     style_scale=1.0, content_weight=1.0, style_weight=4.0, init="matched", patch_weight=20.0,
-                    iterations=300, scales=0, level_ratio=2.0)
+                    iterations=300, scales=0, level_ratio=2.0, start_colour=1.0)
 OLD_TAPS = dict(content_layers=("block5_1",), style_layers=("stem", "block2_2", "block3_2", "block4_3", "block6_1"))
 UNTUNED = BEFORE_PAINT | dict(
     backbone="efficientnet-lite0", style_weight=1000.0, content_weight=1.0, tv_weight=1.0, patch_weight=0.0,
@@ -47,7 +47,9 @@ LITE1 = BEFORE_PAINT | dict(
     backbone="efficientnet-lite1", patch_weight=0.0, chroma_tv_weight=0.0, content_layers=("block5_1",),
     style_layers=("block1_1", "block2_3", "block3_3", "block4_4", "block6_1"))
 LITE1_B4 = {**LITE1, "style_weight": 4.0}  # the default before the patch term
-STEPS_210 = dict(iterations=210, level_ratio=2.0)  # the split before stop 23 (140 + 70 steps)
+# The default of stops 18 to 22: 210 steps halved over the levels (140 + 70), content 0.6, the
+# colour-matched start with all its colour.
+STOP22 = dict(iterations=210, level_ratio=2.0, content_weight=0.6, start_colour=1.0)
 
 CANDIDATES = {
     "naive": ("content init, Adam 0.02, 300 iterations at full size, Gram only",
@@ -71,10 +73,13 @@ CANDIDATES = {
     "before-paint": ("the default before issue 9: Lite1, L-BFGS, beta 4, TV 2, chroma TV 10, matched init, "
                      "patch term 20, plain pixels", {**BEFORE_PAINT, "content_layers": ("block5_1",)}),
     "tonal": ("the default with the tonal start (the photo's light and shade in the painting's colours), "
-              "style scale 1.6, patch term 10", {"init": "tonal", "style_scale": 1.6, "patch_weight": 10.0, **STEPS_210}),
+              "style scale 1.6, patch term 10", {"init": "tonal", "style_scale": 1.6, "patch_weight": 10.0, **STOP22}),
     "tonal-1.75": ("tonal with style scale 1.75", {"init": "tonal", "style_scale": 1.75, "patch_weight": 10.0,
-                                                    **STEPS_210}),
-    "default-210": ("the default of stops 18 to 22: 210 steps halved over the two levels (140 + 70)", STEPS_210),
+                                                    **STOP22}),
+    "stop22": ("the default of stops 18 to 22: 210 steps halved over the two levels (140 + 70), content 0.6, "
+               "the matched start with all its colour", STOP22),
+    "steps-140+100": ("stop22 with 240 steps split 140 + 100 (level_ratio 1.4)",
+                      {**STOP22, "iterations": 240, "level_ratio": 1.4}),
     "default": ("Settings() as shipped (docs/quality.md, 'Paintings, not noise')", {}),
 }
 

@@ -61,6 +61,22 @@ def test_level_ratio_moves_steps_to_the_finer_levels():
     assert [p.level for p in seen] == [0] * 6 + [1] * 6
 
 
+def test_start_colour_fades_only_the_photo_starts():
+    import torch
+    photo = images.to_tensor(gradient_image(seed=1))
+    painting = images.to_tensor(stripes_image())
+    chroma_spread = lambda t: float(images.rgb_to_yiq(t)[0, 1:].flatten(1).std(1).max())
+    g = lambda: torch.Generator().manual_seed(0)
+    start = lambda **kw: engine.initial_image(Settings(**kw), photo, g(), [painting])
+    full = chroma_spread(start(start_colour=1.0))
+    assert chroma_spread(start(start_colour=0.0)) < 0.1 * full  # the painting's mean colour (but where clipped)
+    assert torch.allclose(start(start_colour=1.0), images.match_colour(photo, painting))
+    assert chroma_spread(start(start_colour=0.15)) < 0.3 * full
+    assert torch.equal(start(init="noise", start_colour=0.0), start(init="noise"))  # not a photo start
+    kept = start(start_colour=0.0, preserve_color="histogram")  # the photo's colours are wanted there
+    assert torch.allclose(kept, images.match_colour(photo, painting))
+
+
 def test_previews_and_snapshots_arrive_when_asked():
     _, seen = run(Settings(**{**FAST, "preview_every": 4, "snapshot_every": 6, "scales": 1}))
     with_image = [p.iteration for p in seen if p.image is not None]

@@ -113,3 +113,18 @@ def test_saved_files_get_the_usual_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask
+
+
+def test_fade_colour_keeps_luminance_and_moves_chroma_to_the_paintings_mean():
+    g = torch.Generator().manual_seed(0)
+    photo = torch.rand(1, 3, 24, 32, generator=g) * 0.6 + 0.2
+    painting = torch.rand(1, 3, 16, 16, generator=g) * torch.tensor([0.8, 0.4, 0.1]).view(1, 3, 1, 1) + 0.1
+    assert torch.allclose(images.fade_colour(photo, painting, 1.0), photo, atol=1e-5)
+    faded = images.rgb_to_yiq(images.fade_colour(photo, painting, 0.0))
+    assert torch.allclose(faded[:, 0], images.rgb_to_yiq(photo)[:, 0], atol=1e-5)  # light and shade kept
+    target = images.rgb_to_yiq(painting).mean((2, 3))[0, 1:]
+    assert faded[0, 1:].flatten(1).std(1).max() < 1e-5  # one colour everywhere: the painting's mean
+    assert torch.allclose(faded[0, 1:].mean((1, 2)), target, atol=1e-5)
+    half = images.rgb_to_yiq(images.fade_colour(photo, painting, 0.5))[0, 1:]
+    spread = images.rgb_to_yiq(photo)[0, 1:].flatten(1).std(1)
+    assert torch.allclose(half.flatten(1).std(1), 0.5 * spread, rtol=1e-3)

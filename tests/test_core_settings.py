@@ -59,6 +59,8 @@ def test_round_trip_through_dict():
     ({"style_blend": (0.0, 0.0)}, "must not all be zero"),
     ({"learning_rate": 0}, "learning_rate"),
     ({"level_ratio": 0}, "level_ratio must be between"),
+    ({"start_colour": 1.5}, "start_colour must be between 0 and 1"),
+    ({"start_colour": float("nan")}, "start_colour"),
     ({"level_ratio": float("inf")}, "level_ratio"),
 ])
 def test_nonsense_settings_are_refused(changes, words):

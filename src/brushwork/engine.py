@@ -129,7 +129,18 @@ def objective(job: Job, image: torch.Tensor, targets: dict) -> dict:
     return terms.evaluate(job, image, targets)
 
 
+FROM_PHOTO = ("content", "matched", "palette", "tonal")  # the starts that start_colour fades (unless
+# preserve_color is histogram: there the painting was recoloured to the photo, whose colours are wanted)
+
+
 def initial_image(s: Settings, content: torch.Tensor, generator: torch.Generator, styles=()) -> torch.Tensor:
+    start = _start(s, content, generator, styles)
+    if s.init in FROM_PHOTO and styles and s.start_colour < 1 and s.preserve_color != "histogram":
+        return images.fade_colour(start, styles[0], s.start_colour)
+    return start
+
+
+def _start(s: Settings, content: torch.Tensor, generator: torch.Generator, styles) -> torch.Tensor:
     noise = torch.rand(content.shape, generator=generator).to(content.device)
     if s.init == "content":
         return content.clone()

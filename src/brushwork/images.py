@@ -175,6 +175,18 @@ def match_colour(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return out.reshape(source.shape).to(source.dtype).clamp(0, 1)
 
 
+def fade_colour(source: torch.Tensor, target: torch.Tensor, keep: float) -> torch.Tensor:
+    """`source` with its chrominance (the I and Q of YIQ) faded to the target's mean: `keep` of
+    each pixel's own colour is left (1: unchanged; 0: every pixel the target's average colour),
+    its luminance untouched. A start faded so leaves the optimiser to paint the colours from the
+    painting's statistics: a photo's blue-white sky becomes the Scream's orange and blue bands
+    where a linear recolouring left it teal."""
+    yiq = rgb_to_yiq(source)
+    mean = rgb_to_yiq(target).mean((2, 3), keepdim=True)
+    chroma = keep * yiq[:, 1:] + (1 - keep) * mean[:, 1:]
+    return yiq_to_rgb(torch.cat([yiq[:, :1], chroma], 1)).clamp(0, 1)
+
+
 def paint_by_luminance(source: torch.Tensor, target: torch.Tensor, keep: float = 1.0, bins: int = 32) -> torch.Tensor:
     """`source`'s light and shade in the target's colours (the `tonal` start): its luminance is
     histogram-matched to the target's, and the chroma of the pixels of each brightness is moved to

@@ -7,7 +7,7 @@ from .terms import TERMS
 # What the original systems all did: optimise plain pixels. A reproduction preset starts from this
 # and names the loss terms it uses in `terms`; every other term of terms.py is switched off, so a
 # term that brushwork adds later never leaks into a reproduction.
-CLASSIC = dict(octaves=1, fine_gain=1.0, chroma_factor=1.0)
+CLASSIC = dict(octaves=1, fine_gain=1.0, chroma_factor=1.0, start_colour=1.0)
 
 PRESETS = {
     "brushwork": {},
@@ -25,6 +25,7 @@ PRESETS = {
         **CLASSIC, terms=("content", "style"), backbone="vgg19", content_layers=("conv4_2",),
         style_layers=("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"),
         style_layer_weights=(0.2, 0.2, 0.2, 0.2, 0.2),
+        content_weight=0.6,  # brushwork's default when the preset was written; pinned so it stays what it was
         style_loss="gram", loss_normalisation="classic", optimizer="lbfgs", learning_rate=1.0, init="content", size=640, iterations=200, scales=1,
     ),
     # jcjohnson/neural-style defaults, the classic reference implementation.

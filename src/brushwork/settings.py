@@ -68,7 +68,7 @@ class Settings(SettingsTable):
     content_layers: Optional[tuple] = _f(None, "Content layers, comma separated (default: the backbone's).")
     style_layers: Optional[tuple] = _f(None, "Style layers, comma separated (default: the backbone's).")
     style_layer_weights: Optional[tuple] = _f(None, "Weight of each style layer, comma separated (default: equal).")
-    content_weight: float = _f(0.6, "alpha: weight of the content loss.")
+    content_weight: float = _f(0.8, "alpha: weight of the content loss.")
     style_weight: float = _f(20.0, "beta: weight of the style loss.")
     patch_weight: float = _f(5.0, "Weight of the pixel-patch style term: the mean and covariance of the "
                              "style's 3x3 colour patches at full, half and quarter size (fine brush "
@@ -116,6 +116,9 @@ class Settings(SettingsTable):
                    "distribution), tonal (the content's light and shade painted in the style's colour at each "
                    "brightness), noise, mix (noise_ratio of noise into the content), or file (init_image).",
                    ["content", "matched", "palette", "tonal", "noise", "mix", "file"], group="optimiser")
+    start_colour: float = _f(0.15, "How much of its own colour a start made from the photo keeps (content, matched, "
+                             "palette, tonal): the rest fades to the painting's average colour, so the optimiser "
+                             "paints the colours from the painting (1: all of it).", group="optimiser")
     init_image: Optional[str] = _f(None, "Starting image file when init is 'file'.", group="optimiser")
     noise_ratio: float = _f(0.1, "Share of noise in the 'mix' starting image (0..1).", group="optimiser")
     seed: int = _f(0, "Random seed: the same seed and settings give the same image.", group="optimiser")
@@ -149,6 +152,8 @@ class Settings(SettingsTable):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
                 raise BrushworkError(f"{name} must be a non-negative number, not {value}")
+        if not 0 <= self.start_colour <= 1:
+            raise BrushworkError(f"start_colour must be between 0 and 1, not {self.start_colour}")
         if self.noise_ratio > 1:
             raise BrushworkError(f"noise_ratio must be between 0 and 1, not {self.noise_ratio}")
         if not (math.isfinite(self.keep_preview) and 0 <= self.keep_preview <= 1):
