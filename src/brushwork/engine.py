@@ -80,7 +80,7 @@ def usable_levels(sizes: list, content_size: tuple) -> list:
     return kept
 
 
-def usable_plan(plan: list, content_size: tuple, iterations: int, ratio: float = 2.0) -> list:
+def usable_plan(plan: list, content_size: tuple, iterations: int, ratio: float) -> list:
     """The plan without the levels a thin content image is too thin for; the iterations of the
     levels of a 512 px run are split again over those kept, so none is lost."""
     usable = set(usable_levels([long_side for long_side, _ in plan], content_size))
@@ -129,8 +129,9 @@ def objective(job: Job, image: torch.Tensor, targets: dict) -> dict:
     return terms.evaluate(job, image, targets)
 
 
-FROM_PHOTO = ("content", "matched", "palette", "tonal")  # the starts that start_colour fades (unless
-# preserve_color is histogram: there the painting was recoloured to the photo, whose colours are wanted)
+# The starts that start_colour fades; not under preserve_color histogram, where the painting was
+# recoloured to the photo because the photo's colours are wanted.
+FROM_PHOTO = ("content", "matched", "palette", "tonal")
 
 
 def initial_image(s: Settings, content: torch.Tensor, generator: torch.Generator, styles=()) -> torch.Tensor:
