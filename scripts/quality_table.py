@@ -49,7 +49,9 @@ LITE1 = BEFORE_PAINT | dict(
 LITE1_B4 = {**LITE1, "style_weight": 4.0}  # the default before the patch term
 # The default of stops 18 to 22: 210 steps halved over the levels (140 + 70), content 0.6, the
 # colour-matched start with all its colour.
-STOP22 = dict(iterations=210, level_ratio=2.0, content_weight=0.6, start_colour=1.0)
+STOP22 = dict(iterations=210, level_ratio=2.0, content_weight=0.6, start_colour=1.0, detail_follow=0.0)
+# The default of stop 23: the finest octave's gain the same everywhere.
+STOP23 = dict(detail_follow=0.0)
 
 CANDIDATES = {
     "naive": ("content init, Adam 0.02, 300 iterations at full size, Gram only",
@@ -80,6 +82,8 @@ CANDIDATES = {
                "the matched start with all its colour", STOP22),
     "steps-140+100": ("stop22 with 240 steps split 140 + 100 (level_ratio 1.4)",
                       {**STOP22, "iterations": 240, "level_ratio": 1.4}),
+    "stop23": ("the default of stop 23: the faded start and 140 + 100 steps, the same fine gain everywhere",
+               STOP23),
     "default": ("Settings() as shipped (docs/quality.md, 'Paintings, not noise')", {}),
 }
 

@@ -61,6 +61,25 @@ def test_level_ratio_moves_steps_to_the_finer_levels():
     assert [p.level for p in seen] == [0] * 6 + [1] * 6
 
 
+def test_the_finer_level_gets_a_gain_map_from_the_coarser_result(monkeypatch):
+    import torch
+    gains, optimise = [], engine.optimise
+
+    def spy(job, image, targets, steps, report, cancel, compose=None, gain=None):
+        gains.append(gain)
+        return optimise(job, image, targets, steps, report, cancel, compose, gain)
+    monkeypatch.setattr(engine, "optimise", spy)
+    run(Settings(size=64, iterations=8, scales=2, preview_every=0))
+    first, second = gains
+    assert first is None  # the start: the uniform fine gain
+    assert isinstance(second, torch.Tensor) and second.shape == (1, 1, 48, 64)
+    assert float(second.min()) < float(second.max())  # it follows the coarse level's strokes
+    gains.clear()
+    run(Settings(size=64, iterations=8, scales=2, preview_every=0, detail_follow=0.0))
+    assert gains == [None, None]
+    assert engine.level_gain(Settings(octaves=1), torch.rand(1, 3, 8, 8)) is None  # plain pixels have no octave
+
+
 def test_start_colour_fades_only_the_photo_starts():
     import torch
     photo = images.to_tensor(gradient_image(seed=1))

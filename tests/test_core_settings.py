@@ -62,6 +62,9 @@ def test_round_trip_through_dict():
     ({"start_colour": 1.5}, "start_colour must be between 0 and 1"),
     ({"start_colour": float("nan")}, "start_colour"),
     ({"level_ratio": float("inf")}, "level_ratio"),
+    ({"detail_follow": 5.0}, "detail_follow must be between 0 and 4"),
+    ({"detail_follow": -1.0}, "detail_follow must be a non-negative number"),
+    ({"detail_follow": float("nan")}, "detail_follow"),
 ])
 def test_nonsense_settings_are_refused(changes, words):
     with pytest.raises(BrushworkError, match=words):

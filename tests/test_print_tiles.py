@@ -101,6 +101,19 @@ def test_tiled_levels_have_no_seams_and_lower_the_whole_level_loss(small_tiles):
     assert loss(tiled) < 0.9 * loss(upsampled)  # tiles with shared statistics optimise the whole level
 
 
+def test_each_tile_gets_its_window_of_the_levels_gain_map(small_tiles, monkeypatch):
+    content, style = demo_images(160)
+    seen, optimise = [], engine.optimise
+
+    def spy(job, image, targets, steps, report, cancel, compose=None, gain=None):
+        seen.append((image.shape[-2:], None if gain is None else gain.shape[-2:]))
+        return optimise(job, image, targets, steps, report, cancel, compose, gain)
+    monkeypatch.setattr(engine, "optimise", spy)
+    stylize(content, style, Settings(size=160, iterations=4, detail_steps=2, preview_every=0))
+    tiled = [(shape, gain) for shape, gain in seen if shape[-1] < 160 and max(shape) > 64]
+    assert len(tiled) > 1 and all(gain == shape for shape, gain in tiled)
+
+
 def test_back_project_gives_the_small_image_when_shrunk_and_keeps_the_fine_detail():
     g = torch.Generator().manual_seed(0)
     small = images.resize_tensor(torch.rand(1, 3, 12, 16, generator=g), (48, 64))

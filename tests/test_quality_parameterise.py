@@ -143,3 +143,33 @@ def test_tonal_start_keeps_the_photos_colour_contrasts_within_a_brightness_when_
         return float((iq[:, :, :8].mean((1, 2)) - iq[:, :, 8:].mean((1, 2))).norm())
     kept, flat = paint_by_luminance(photo, painting, keep=1.0), paint_by_luminance(photo, painting, keep=0.0)
     assert chroma_gap(kept) > 0.05 > chroma_gap(flat) * 3
+
+
+def _flat_left_busy_right(h=32, w=64):
+    x = torch.full((1, 3, h, w), 0.5)
+    x[..., w // 2:] = torch.rand(1, 1, h, w // 2, generator=torch.Generator().manual_seed(11)).expand(1, 3, h, w // 2)
+    return x
+
+
+def test_detail_gain_is_low_where_the_image_is_flat_and_high_where_it_is_busy():
+    x = _flat_left_busy_right()
+    gain = parameterise.detail_gain(x, 1.0)
+    assert gain.shape == (1, 1, 32, 64)
+    lo, hi = parameterise.DETAIL_RANGE
+    assert float(gain[..., :20].max()) == pytest.approx(lo)  # flat, well away from the edge: the floor
+    assert float(gain[..., 44:].min()) > 1.0  # busier than the mean
+    assert float(gain.max()) <= hi
+    steeper = parameterise.detail_gain(x, 2.0)
+    assert float(steeper[..., 44:].mean()) > float(gain[..., 44:].mean())  # the power sharpens the contrast
+    assert torch.allclose(parameterise.detail_gain(x, 0.0), torch.ones(1, 1, 32, 64))  # power 0: uniform
+
+
+def test_a_gain_map_decodes_back_to_the_image_and_scales_the_finest_octave_where_it_is_low():
+    x = _flat_left_busy_right()
+    gain = parameterise.detail_gain(x, 1.0)
+    params = parameterise.encode(x, 3, 1.0, gain)
+    assert torch.allclose(parameterise.decode(params, x.shape[-2:], gain), x, atol=1e-5)
+    step = [torch.zeros_like(p) for p in params]
+    step[0] = torch.full_like(params[0], 0.01)  # the same step on every finest coefficient
+    moved = (parameterise.decode([p + d for p, d in zip(params, step)], x.shape[-2:], gain) - x).abs()[:, 0]
+    assert float(moved[..., :20].mean()) < 0.5 * float(moved[..., 44:].mean())  # a flat area moves less

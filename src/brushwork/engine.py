@@ -165,27 +165,29 @@ def make_optimizer(s: Settings, params: list):
     return torch.optim.Adam(params, lr=s.learning_rate, betas=(s.adam_beta1, s.adam_beta2))
 
 
-def optimise(job: Job, image, targets, steps: int, report: Callable, cancel, compose=None) -> torch.Tensor:
+def optimise(job: Job, image, targets, steps: int, report: Callable, cancel, compose=None, gain=None) -> torch.Tensor:
     """`steps` optimiser steps on `image`, written as settings.octaves/chroma_factor say
     (parameterise.py); report(step, losses, x) after each. `compose` maps the decoded image to
-    what is scored and returned (tiles.py blends a window into its surroundings)."""
+    what is scored and returned (tiles.py blends a window into its surroundings). `gain` is the
+    finest octave's gain, a number or a map (detail_gain); settings.fine_gain when None."""
     compose = compose or (lambda x: x)
     s = job.settings
-    params = [p.requires_grad_(True) for p in parameterise.encode(image, s.octaves, s.chroma_factor, s.fine_gain)]
+    gain = s.fine_gain if gain is None else gain
+    params = [p.requires_grad_(True) for p in parameterise.encode(image, s.octaves, s.chroma_factor, gain)]
     shape = image.shape[-2:]
     opt = make_optimizer(s, params)
     last = {}
 
     def closure():
         opt.zero_grad(set_to_none=True)
-        values = objective(job, compose(parameterise.decode(params, shape, s.fine_gain)), targets)
+        values = objective(job, compose(parameterise.decode(params, shape, gain)), targets)
         values["total"].backward()
         last.update({k: float(v.detach()) for k, v in values.items()})
         return values["total"]
 
     def current():
         with torch.no_grad():
-            return compose(parameterise.decode(params, shape, s.fine_gain)).clamp(0, 1)
+            return compose(parameterise.decode(params, shape, gain)).clamp(0, 1)
 
     for step in range(steps):
         if cancel is not None and (cancel.is_set() if hasattr(cancel, "is_set") else cancel()):
@@ -247,14 +249,24 @@ def run_levels(job: Job, content_im, style_ims, blend, device, progress, cancel)
             images.resize_tensor(image, content.shape[-2:])
         report = _reporter(s, progress, done, level, len(plan), counts[level], sum(counts))
         level_job = tiles.detail_job(job, long_side)
+        gain = level_gain(s, image) if level else None
         if tiles.is_tiled(long_side):
-            image = tiles.run_tiled(level_job, optimise, image, content, styles, blend, steps, report, cancel)
+            image = tiles.run_tiled(level_job, optimise, image, content, styles, blend, steps, report, cancel, gain)
         else:
-            image = optimise(level_job, image, make_targets(level_job, content, styles, blend), steps, report, cancel)
+            image = optimise(level_job, image, make_targets(level_job, content, styles, blend), steps, report, cancel,
+                             gain=gain)
         done += counts[level]
     if preview is not None and s.keep_preview:
         image = torch.lerp(image, images.back_project(image, preview), s.keep_preview).clamp(0, 1)
     return image
+
+
+def level_gain(s: Settings, image: torch.Tensor):
+    """The finest octave's gain at a level that refines `image`, a coarser level's result upsampled:
+    a map following its strokes (detail_follow), or None for the uniform fine_gain."""
+    if not s.detail_follow or s.octaves <= 1:
+        return None
+    return s.fine_gain * parameterise.detail_gain(image, s.detail_follow)
 
 
 def _reporter(s: Settings, progress, done: int, level: int, levels: int, steps: int, total: int):

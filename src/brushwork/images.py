@@ -140,6 +140,17 @@ def encode_image(im: Image.Image, suffix: str, quality: int = 95, metadata=None)
 _RGB2YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]])
 
 
+def gauss_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Separable Gaussian blur of (B, C, H, W), edges replicated."""
+    r = int(3 * sigma + 0.5)
+    t = torch.arange(-r, r + 1, dtype=x.dtype, device=x.device)
+    k = torch.exp(-t ** 2 / (2 * sigma ** 2))
+    k = (k / k.sum()).repeat(x.shape[1], 1, 1, 1)
+    x = torch.nn.functional.conv2d(torch.nn.functional.pad(x, (r, r, 0, 0), mode="replicate"), k, groups=x.shape[1])
+    return torch.nn.functional.conv2d(torch.nn.functional.pad(x, (0, 0, r, r), mode="replicate"),
+                                      k.transpose(2, 3), groups=x.shape[1])
+
+
 def rgb_to_yiq(t: torch.Tensor) -> torch.Tensor:
     return torch.einsum("ij,bjhw->bihw", _RGB2YIQ.to(t), t)
 

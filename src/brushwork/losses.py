@@ -11,7 +11,7 @@ import math
 
 import torch
 
-from .images import rgb_to_yiq
+from .images import gauss_blur, rgb_to_yiq
 
 
 def gram(f: torch.Tensor, normalisation: str = "relative") -> torch.Tensor:
@@ -219,18 +219,6 @@ def colour_loss(image: torch.Tensor, targets: torch.Tensor, directions: torch.Te
 
 
 STROKE_SIGMAS = (1.5, 3.0)  # structure-tensor window sizes, in pixels of the level
-
-
-def _gauss_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
-    r = int(3 * sigma + 0.5)
-    t = torch.arange(-r, r + 1, dtype=x.dtype, device=x.device)
-    k = torch.exp(-t ** 2 / (2 * sigma ** 2))
-    k = (k / k.sum()).repeat(x.shape[1], 1, 1, 1)
-    x = torch.nn.functional.conv2d(torch.nn.functional.pad(x, (r, r, 0, 0), mode="replicate"), k, groups=x.shape[1])
-    return torch.nn.functional.conv2d(torch.nn.functional.pad(x, (0, 0, r, r), mode="replicate"),
-                                      k.transpose(2, 3), groups=x.shape[1])
-
-
 BANDED = 1024  # images with more rows than this have their stroke statistics summed band by band
 
 
@@ -266,7 +254,7 @@ def stroke_sums(image: torch.Tensor, sigmas=STROKE_SIGMAS, rows: slice = slice(N
     tensor = torch.cat([gx * gx, gx * gy, gy * gy], 1)  # (B, 3, H-1, W-1)
     anisotropy, energy = [], []
     for sigma in sigmas:
-        jxx, jxy, jyy = _gauss_blur(tensor, sigma)[..., rows, :].unbind(1)
+        jxx, jxy, jyy = gauss_blur(tensor, sigma)[..., rows, :].unbind(1)
         anisotropy.append(((jxx - jyy) ** 2 + 4 * jxy ** 2 + 1e-12).sqrt().flatten(1).sum(1))
         energy.append((jxx + jyy).flatten(1).sum(1))
     return torch.stack(anisotropy, 1), torch.stack(energy, 1)

@@ -109,6 +109,9 @@ class Settings(SettingsTable):
                       "moves whole strokes, not single pixels (1: plain pixels).", group="optimiser")
     fine_gain: float = _f(2.0, "Gain of the finest pyramid octave: above 1 the optimiser reaches crisp pixel-level "
                           "edges sooner, below 1 grain costs more (needs octaves > 1).", group="optimiser")
+    detail_follow: float = _f(1.0, "Above the first level, the finest octave's gain follows the local contrast "
+                              "the coarser level left, to this power: flat areas get fewer pixel-level scratches, "
+                              "strokes keep theirs (0: the same gain everywhere).", group="optimiser")
     chroma_factor: float = _f(4.0, "Colour (the I and Q of YIQ) is optimised at 1/this resolution and "
                               "upsampled, so colour speckle cannot form (1: full resolution).", group="optimiser")
     init: str = _f("matched", "Starting image: content, matched (the content recoloured to the style's "
@@ -148,7 +151,7 @@ class Settings(SettingsTable):
         """Raise BrushworkError naming the first nonsense value; return self when all is well."""
         self.check_choices()
         for name in ("content_weight", "style_weight", "patch_weight", "colour_weight", "stroke_weight", "range_weight", "tv_weight",
-                     "chroma_tv_weight", "noise_ratio", "fine_gain"):
+                     "chroma_tv_weight", "noise_ratio", "fine_gain", "detail_follow"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
                 raise BrushworkError(f"{name} must be a non-negative number, not {value}")
@@ -184,6 +187,8 @@ class Settings(SettingsTable):
             raise BrushworkError(f"chroma_factor must be between 1 and 16, not {self.chroma_factor}")
         if self.fine_gain <= 0:
             raise BrushworkError(f"fine_gain must be positive, not {self.fine_gain}")
+        if self.detail_follow > 4:
+            raise BrushworkError(f"detail_follow must be between 0 and 4, not {self.detail_follow}")
         if not (math.isfinite(self.level_ratio) and 0.25 <= self.level_ratio <= 8):
             raise BrushworkError(f"level_ratio must be between 0.25 and 8, not {self.level_ratio}")
         if self.scales < 0 or self.scales > 6:

@@ -211,9 +211,10 @@ def level_steps(shape, steps: int) -> int:
     return steps * len(windows(shape)) if is_tiled(max(shape)) else steps
 
 
-def run_tiled(job, optimise, image, content, styles, blend, steps: int, report, cancel) -> torch.Tensor:
+def run_tiled(job, optimise, image, content, styles, blend, steps: int, report, cancel, gain=None) -> torch.Tensor:
     """One level, tile by tile; `optimise` is engine.optimise (steps on one window, with a
-    compose function); report(i, losses, image or a callable giving a downscaled preview)."""
+    compose function); report(i, losses, image or a callable giving a downscaled preview).
+    `gain`, a map for the whole level (engine.level_gain) or None, is cut to each window."""
     targets = level_targets(job, content, styles, blend)
     level = start_statistics(job, content, image, True)
     image = image.clone()
@@ -232,7 +233,7 @@ def run_tiled(job, optimise, image, content, styles, blend, steps: int, report, 
         try:
             here = start_statistics(job, content[box], context, False)
             image[box] = optimise(weighted(job, share), context, tile_targets(job, targets, content[box], here, level),
-                                  steps, tile_report, cancel, compose)
+                                  steps, tile_report, cancel, compose, None if gain is None else gain[box])
         except Cancelled as stop:
             _paste_partial(stop, image, box)
             raise
