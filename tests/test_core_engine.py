@@ -46,8 +46,8 @@ def test_coarse_to_fine_levels():
     assert engine.pyramid(512, 0) == [128, 256, 512]
     assert engine.pyramid(100, 0) == [100]
     assert engine.pyramid(512, 2) == [256, 512]
-    assert engine.split_iterations(300, 3) == [173, 85, 42]
-    assert engine.split_iterations(2, 3) == [0, 0, 2]
+    assert engine.split_iterations(300, 3, 2.0) == [173, 85, 42]
+    assert engine.split_iterations(2, 3, 2.0) == [0, 0, 2]
     _, seen = run(Settings(size=64, iterations=9, scales=2, preview_every=0))
     assert [p.level for p in seen] == [0] * 6 + [1] * 3
     assert seen[5].image.size == (32, 24) and seen[-1].image.size == (64, 48)

@@ -20,16 +20,16 @@ def small_tiles(monkeypatch):
 def test_up_to_512_the_plan_is_the_plain_pyramid():
     for size, scales in ((512, 0), (300, 0), (512, 2)):
         sizes = engine.pyramid(size, scales)
-        assert tiles.plan_levels(size, scales, 300, 20) == list(zip(sizes, engine.split_iterations(300, len(sizes))))
+        assert tiles.plan_levels(size, scales, 300, 20, 1.4) == list(zip(sizes, engine.split_iterations(300, len(sizes), 1.4)))
 
 
 def test_larger_sizes_keep_the_512_levels_then_at_most_double():
-    plain = tiles.plan_levels(512, 0, 300, 20)
+    plain = tiles.plan_levels(512, 0, 300, 20, 1.4)
     for size, extra in ((2048, [1024, 2048]), (4096, [1024, 2048, 4096]), (600, [600])):
-        plan = tiles.plan_levels(size, 0, 300, 7)
+        plan = tiles.plan_levels(size, 0, 300, 7, 1.4)
         assert plan[:len(plain)] == plain and [s for s, _ in plan[len(plain):]] == extra
         assert all(steps == 7 for _, steps in plan[len(plain):])
-    sides = [s for s, _ in tiles.plan_levels(1500, 0, 300, 7)]
+    sides = [s for s, _ in tiles.plan_levels(1500, 0, 300, 7, 1.4)]
     assert sides[-1] == 1500 and all(b <= 2 * a for a, b in zip(sides, sides[1:]))
 
 

@@ -91,7 +91,7 @@ def usable_plan(plan: list, content_size: tuple, iterations: int, ratio: float) 
     return (list(zip(base, split_iterations(iterations, len(base), ratio))) if base else []) + finer
 
 
-def split_iterations(total: int, levels: int, ratio: float = 2.0) -> list:
+def split_iterations(total: int, levels: int, ratio: float) -> list:
     """Iterations per level, each level `ratio` times as many as the next finer one (2: halving
     from coarse to fine, so cheap coarse steps do most of the work)."""
     if total < levels:

@@ -32,7 +32,7 @@ PREVIEW = 1024  # long side of the previews sent during tiled levels
 MIN_SIDE = 16  # the deepest default layers need this many pixels each way
 
 
-def plan_levels(size: int, scales: int, iterations: int, detail_steps: int, ratio: float = 2.0) -> list:
+def plan_levels(size: int, scales: int, iterations: int, detail_steps: int, ratio: float) -> list:
     """[(long side, steps)] for every level, coarse to fine (see the module doc); `ratio` splits
     the iterations over the levels up to BASE (engine.split_iterations)."""
     from .engine import pyramid, split_iterations

@@ -76,6 +76,7 @@ def in_network_order(net, layers) -> tuple:
 
 
 LEVELS = 3
+HALVING = 2.0  # each coarser level gets twice the steps of the next finer one: cheap coarse steps do the work
 NOISE = 0.2  # peak-to-peak amplitude of the starting noise around mid-grey
 
 
@@ -133,7 +134,7 @@ def optimise_cell(net, source: Image.Image, layers: tuple, kind: str, steps: int
     noise = 0.5 + NOISE * (torch.rand(full.shape, generator=torch.Generator().manual_seed(seed)) - 0.5)
     noise = noise.to(device)
     x, loss = None, float("nan")
-    for long_side, count in zip(sizes, split_iterations(steps, len(sizes))):
+    for long_side, count in zip(sizes, split_iterations(steps, len(sizes), HALVING)):
         shape = (max(1, round(full.shape[-2] * long_side / max(full.shape[-2:]))),
                  max(1, round(full.shape[-1] * long_side / max(full.shape[-2:]))))
         target = targets(net, images.resize_tensor(full, shape), layers, kind)
