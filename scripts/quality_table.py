@@ -84,6 +84,8 @@ CANDIDATES = {
                       {**STOP22, "iterations": 240, "level_ratio": 1.4}),
     "stop23": ("the default of stop 23: the faded start and 140 + 100 steps, the same fine gain everywhere",
                STOP23),
+    "match20": ("the default with the match term (nearest-neighbour features, STROTSS) at weight 20 on the "
+                "first level", {"match_weight": 20.0}),
     "default": ("Settings() as shipped (docs/quality.md, 'Paintings, not noise')", {}),
 }
 

@@ -58,6 +58,7 @@ def test_vgg_presets_run_from_the_cli_with_given_weights(preset, tmp_path, conte
     (lambda t, c, s: [c, str(t / "cut.png")], "damaged or truncated"),
     (lambda t, c, s: [c, s, "--backbone", "vgg91"], "did you mean vgg19"),
     (lambda t, c, s: [c, s, "--style-layers", "block22"], "unknown layer 'block22'"),
+    (lambda t, c, s: [c, s, "--match-layers", "block99"], "unknown layer 'block99'"),
     (lambda t, c, s: [c, s, "--style-weight", "-3"], "style_weight must be a non-negative"),
     (lambda t, c, s: [c, s, "--iterations", "0"], "iterations must be at least 1"),
     (lambda t, c, s: [c, s, "--size", "100000"], "too large"),

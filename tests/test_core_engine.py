@@ -80,6 +80,22 @@ def test_the_finer_level_gets_a_gain_map_from_the_coarser_result(monkeypatch):
     assert engine.level_gain(Settings(octaves=1), torch.rand(1, 3, 8, 8)) is None  # plain pixels have no octave
 
 
+def test_the_match_term_paints_the_first_level_only(monkeypatch):
+    from brushwork import terms
+    seen = []
+    evaluate = terms.evaluate
+    monkeypatch.setattr(terms, "evaluate", lambda ctx, im, t: seen.append((im.shape[-1], sorted(t))) or
+                        evaluate(ctx, im, t))
+    _, progress = run(Settings(size=64, iterations=8, scales=2, preview_every=0, match_weight=10.0))
+    assert {names.count("match") for width, names in seen if width == 32} == {1}
+    assert {names.count("match") for width, names in seen if width == 64} == {0}
+    assert "match" in progress[0].losses and "match" not in progress[-1].losses
+    assert float(progress[0].losses["match"]) > 0
+    job = engine.plan_job(Settings(match_weight=1.0), "cpu")
+    assert terms.for_level(job, 0) is job and terms.for_level(job, 1).settings.match_weight == 0
+    assert terms.for_level(job, 1).settings.style_weight == job.settings.style_weight
+
+
 def test_start_colour_fades_only_the_photo_starts():
     import torch
     photo = images.to_tensor(gradient_image(seed=1))

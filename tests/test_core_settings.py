@@ -65,6 +65,7 @@ def test_round_trip_through_dict():
     ({"detail_follow": 5.0}, "detail_follow must be between 0 and 4"),
     ({"detail_follow": -1.0}, "detail_follow must be a non-negative number"),
     ({"detail_follow": float("nan")}, "detail_follow"),
+    ({"match_weight": -1.0}, "match_weight must be a non-negative number"),
 ])
 def test_nonsense_settings_are_refused(changes, words):
     with pytest.raises(BrushworkError, match=words):

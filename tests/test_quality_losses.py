@@ -151,3 +151,35 @@ def test_patch_scales_keep_only_factors_every_image_can_fill():
     assert losses.patch_scales(big) == (1, 2, 4)
     assert losses.patch_scales(big, small) == (1, 2)  # 9 // 4 leaves less than a 3x3 patch
     assert losses.patch_scales(image(5, (1, 3, 2, 2))) == ()
+
+
+def test_match_loss_is_zero_for_the_paintings_own_features_in_any_order_and_scale():
+    painting = feats(3, (1, 6, 4, 5))
+    targets = losses.feature_matches({"a": painting})
+    shuffled = painting.flatten(2)[..., torch.randperm(20, generator=torch.Generator().manual_seed(0))]
+    assert float(losses.match_loss({"a": shuffled.reshape(1, 6, 5, 4) * 3}, targets)) == pytest.approx(0, abs=1e-5)
+    other = feats(4, (1, 6, 4, 5))
+    assert float(losses.match_loss({"a": other}, targets)) > 0.1
+
+
+def test_match_loss_asks_for_every_painting_feature_not_only_its_commonest():
+    painting = feats(5, (1, 6, 2, 5))
+    targets = losses.feature_matches({"a": painting})
+    one = painting[..., :1, :1].expand(1, 6, 4, 4)  # the image uses only one of the painting's features
+    forward_only = float((1 - losses._unit(one).transpose(1, 2) @ targets["a"]).min(2)[0].mean())
+    assert forward_only == pytest.approx(0, abs=1e-5)  # each image feature has its match...
+    assert float(losses.match_loss({"a": one}, targets)) > 0.1  # ...but the painting's others are unused
+
+
+def test_match_loss_has_a_gradient_that_lowers_it():
+    targets = losses.feature_matches({"a": feats(6), "b": feats(7, (1, 4, 3, 3))})
+    x = {"a": feats(8).requires_grad_(True), "b": feats(9, (1, 4, 3, 3)).requires_grad_(True)}
+    opt = torch.optim.Adam(list(x.values()), lr=0.05)
+    first = None
+    for _ in range(30):
+        opt.zero_grad()
+        loss = losses.match_loss(x, targets)
+        first = float(loss.detach()) if first is None else first
+        loss.backward()
+        opt.step()
+    assert float(losses.match_loss(x, targets)) < 0.7 * first

@@ -34,6 +34,7 @@ class Job:
     settings: Settings
     content_layers: tuple
     style_weights: dict  # style layer -> weight
+    match_layers: tuple = ()  # the match term's layers
 
 
 def pick_device(name: str) -> torch.device:
@@ -55,10 +56,11 @@ def job_for(net: Backbone, settings) -> Job:
     """The layers and style layer weights `settings` (Settings or fast.TrainSettings) ask of `net`."""
     content_layers = tuple(settings.content_layers or net.default_content)
     style_layers = tuple(settings.style_layers or net.default_style)
-    net.check_layers(content_layers + style_layers)
+    match_layers = tuple(getattr(settings, "match_layers", None) or net.default_match or style_layers[2:4])
+    net.check_layers(content_layers + style_layers + match_layers)
     weights = settings.style_layer_weights or (1.0,) * len(style_layers)
     total = sum(weights)
-    return Job(net, settings, content_layers, {k: w / total for k, w in zip(style_layers, weights)})
+    return Job(net, settings, content_layers, {k: w / total for k, w in zip(style_layers, weights)}, match_layers)
 
 
 def pyramid(size: int, scales: int) -> list:
@@ -248,7 +250,7 @@ def run_levels(job: Job, content_im, style_ims, blend, device, progress, cancel)
         image = initial_image(s, content, generator, styles) if image is None else \
             images.resize_tensor(image, content.shape[-2:])
         report = _reporter(s, progress, done, level, len(plan), counts[level], sum(counts))
-        level_job = tiles.detail_job(job, long_side)
+        level_job = terms.for_level(tiles.detail_job(job, long_side), level)
         gain = level_gain(s, image) if level else None
         if tiles.is_tiled(long_side):
             image = tiles.run_tiled(level_job, optimise, image, content, styles, blend, steps, report, cancel, gain)

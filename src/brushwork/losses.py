@@ -131,6 +131,31 @@ def style_loss(feats: dict, targets: dict, layer_weights: dict, normalisation: s
     return total
 
 
+def feature_matches(feats: dict) -> dict:
+    """{layer: (B, C, M) unit feature vectors}: the painting's features at each position, for
+    match_loss to find each image position's nearest neighbour among."""
+    return {k: _unit(f) for k, f in feats.items()}
+
+
+def _unit(f: torch.Tensor) -> torch.Tensor:
+    flat = f.flatten(2)
+    return flat / flat.norm(dim=1, keepdim=True).clamp_min(1e-6)
+
+
+def match_loss(feats: dict, targets: dict) -> torch.Tensor:
+    """Mean over layers of the nearest-neighbour cosine distance between the image's feature
+    vectors and the painting's, both ways (the relaxed earth mover's distance of STROTSS, Kolkin
+    et al. 2019): each position of the image must look like some position of the painting, and
+    each position of the painting must be used somewhere. Gram statistics only ask for the
+    painting's averages, so a house front may keep the photo's smooth surface; this asks that
+    its features be ones the painting has."""
+    total = 0.0
+    for name, style in targets.items():
+        cost = 1 - _unit(feats[name]).transpose(1, 2) @ style  # (B, N image, M painting)
+        total = total + 0.5 * (cost.min(2)[0].mean() + cost.min(1)[0].mean())
+    return total / max(1, len(targets))
+
+
 PATCH_SIZE = 3
 PATCH_SCALES = (1, 2, 4)
 FINE_STRIDE = 2  # at full resolution every other patch each way: 3x3 patches at stride 2 still cover

@@ -70,6 +70,12 @@ class Settings(SettingsTable):
     style_layer_weights: Optional[tuple] = _f(None, "Weight of each style layer, comma separated (default: equal).")
     content_weight: float = _f(0.8, "alpha: weight of the content loss.")
     style_weight: float = _f(20.0, "beta: weight of the style loss.")
+    match_weight: float = _f(0.0, "Weight of the match term, on the first (coarsest) level only: each feature "
+                             "vector of the image at the match layers must be near one of the painting's, and "
+                             "each of the painting's near one of the image's (cosine distance to the nearest, "
+                             "as in STROTSS), so surfaces are painted with the painting's own marks, not only "
+                             "its averages (0 turns it off).")
+    match_layers: Optional[tuple] = _f(None, "Layers of the match term, comma separated (default: the backbone's).")
     patch_weight: float = _f(5.0, "Weight of the pixel-patch style term: the mean and covariance of the "
                              "style's 3x3 colour patches at full, half and quarter size (fine brush "
                              "texture that network features miss; 0 turns it off).")
@@ -150,7 +156,7 @@ class Settings(SettingsTable):
     def validate(self) -> "Settings":
         """Raise BrushworkError naming the first nonsense value; return self when all is well."""
         self.check_choices()
-        for name in ("content_weight", "style_weight", "patch_weight", "colour_weight", "stroke_weight", "range_weight", "tv_weight",
+        for name in ("content_weight", "style_weight", "match_weight", "patch_weight", "colour_weight", "stroke_weight", "range_weight", "tv_weight",
                      "chroma_tv_weight", "noise_ratio", "fine_gain", "detail_follow"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
@@ -213,7 +219,7 @@ class Settings(SettingsTable):
 
 def field_type(f) -> str:
     """'int', 'float', 'str', 'str-list' or 'float-list': what the CLI and web form parse."""
-    if f.name in ("content_layers", "style_layers"):
+    if f.name in ("content_layers", "style_layers", "match_layers"):
         return "str-list"
     if f.name in ("style_layer_weights", "style_blend"):
         return "float-list"

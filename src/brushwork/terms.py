@@ -8,6 +8,7 @@ engine's Job: the network, the settings, the content layers and the style layer 
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -24,6 +25,7 @@ class Term:
     targets: Optional[Callable] = None  # (ctx, content, styles, blend) -> target; None: no target
     features: bool = False  # needs the backbone's features of the image
     memory: Optional[Callable] = None  # (probe image) -> runs what the term keeps for backward
+    first_level: bool = False  # only at the first (coarsest) level, where the layout is painted
 
 
 def _content_targets(ctx, content, styles, blend):
@@ -35,6 +37,12 @@ def _style_targets(ctx, content, styles, blend):
     per_style = [losses.style_targets(ctx.net(im, tuple(ctx.style_weights)), s.style_loss,
                                       s.loss_normalisation, s.style_smoothing) for im in styles]
     return losses.blend_targets(per_style, blend)
+
+
+def _match_targets(ctx, content, styles, blend):
+    """The unit feature vectors of every weighted painting at the match layers, side by side."""
+    per_style = [losses.feature_matches(ctx.net(im, ctx.match_layers)) for im, w in zip(styles, blend) if w > 0]
+    return {k: torch.cat([t[k] for t in per_style], 2) for k in ctx.match_layers}
 
 
 def _patch_targets(ctx, content, styles, blend):
@@ -68,6 +76,8 @@ TERMS = (
     Term("style", "style_weight", features=True, targets=_style_targets,
          loss=lambda ctx, im, feats, t: losses.style_loss(feats, t, ctx.style_weights, ctx.settings.loss_normalisation,
                                                           ctx.settings.style_smoothing)),
+    Term("match", "match_weight", features=True, targets=_match_targets, first_level=True,
+         loss=lambda ctx, im, feats, t: losses.match_loss(feats, t)),
     Term("patch", "patch_weight", targets=_patch_targets, memory=losses.patch_statistics,
          loss=lambda ctx, im, feats, t: losses.patch_loss(im, t)),
     Term("colour", "colour_weight", targets=_colour_targets,
@@ -87,6 +97,13 @@ def active(settings) -> list:
     return [t for t in TERMS if getattr(settings, t.weight)]
 
 
+def for_level(job, level: int):
+    """The job at a level of the pyramid: terms that paint the layout (first_level) are off after
+    the first level, where the finer levels refine the strokes the first one laid down."""
+    off = {t.weight: 0.0 for t in TERMS if t.first_level and level > 0 and getattr(job.settings, t.weight)}
+    return dataclasses.replace(job, settings=job.settings.replace(**off)) if off else job
+
+
 def build_targets(ctx, content: torch.Tensor, styles: list, blend) -> dict:
     """{term name: target} for the active terms at this scale's resolution."""
     with torch.no_grad():
@@ -97,7 +114,8 @@ def build_targets(ctx, content: torch.Tensor, styles: list, blend) -> dict:
 def evaluate(ctx, image: torch.Tensor, targets: dict) -> dict:
     """{term name: weighted loss, ..., "total": their sum} for the image."""
     on = [t for t in active(ctx.settings) if t.name in targets]
-    layers = ctx.content_layers + tuple(ctx.style_weights) if any(t.features for t in on) else ()
+    layers = ctx.content_layers + tuple(ctx.style_weights) + (ctx.match_layers if "match" in targets else ())
+    layers = tuple(dict.fromkeys(layers)) if any(t.features for t in on) else ()
     feats = ctx.net(image, layers) if layers else {}
     out = {t.name: getattr(ctx.settings, t.weight) * t.loss(ctx, image, feats, targets[t.name]) for t in on}
     out["total"] = sum(out.values())

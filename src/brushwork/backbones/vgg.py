@@ -38,6 +38,7 @@ def layer_plan(arch: str, widths=WIDTHS) -> list:
 class VGG(Backbone):
     default_content = ("relu4_2",)
     default_style = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+    default_match = ("relu3_1", "relu4_1")
 
     def __init__(self, arch: str, state: dict, pooling: str = "max", path="weights"):
         super().__init__()

@@ -39,6 +39,8 @@ class TrainSettings(SettingsTable):
     style_layer_weights: Optional[tuple] = shared_field("style_layer_weights")
     content_weight: float = shared_field("content_weight", 3.75)
     style_weight: float = shared_field("style_weight", 20.0)
+    match_weight: float = shared_field("match_weight", 0.0)
+    match_layers: Optional[tuple] = shared_field("match_layers")
     patch_weight: float = shared_field("patch_weight", 0.0)
     colour_weight: float = shared_field("colour_weight", 0.0)
     stroke_weight: float = shared_field("stroke_weight", 0.0)
