@@ -162,6 +162,8 @@ def test_detail_gain_is_low_where_the_image_is_flat_and_high_where_it_is_busy():
     steeper = parameterise.detail_gain(x, 2.0)
     assert float(steeper[..., 44:].mean()) > float(gain[..., 44:].mean())  # the power sharpens the contrast
     assert torch.allclose(parameterise.detail_gain(x, 0.0), torch.ones(1, 1, 32, 64))  # power 0: uniform
+    flat = torch.full((1, 3, 32, 64), 0.4)
+    assert torch.equal(parameterise.detail_gain(flat, 1.0), torch.ones(1, 1, 32, 64))  # nothing to follow: uniform
 
 
 def test_a_gain_map_decodes_back_to_the_image_and_scales_the_finest_octave_where_it_is_low():

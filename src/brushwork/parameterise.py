@@ -48,12 +48,15 @@ def level_sizes(shape, octaves: int) -> list:
 def detail_gain(image: torch.Tensor, power: float, sigma: float = DETAIL_SIGMA) -> torch.Tensor:
     """(B, 1, H, W) gain map from an image's local luminance contrast: the RMS gradient in a
     Gaussian window of `sigma` px, over its mean across the image, to the `power`, clamped to
-    DETAIL_RANGE. Mean contrast maps to 1, flat areas below it, busy ones above."""
+    DETAIL_RANGE. Mean contrast maps to 1, flat areas below it, busy ones above; an image with no
+    contrast at all (a flat colour) has nothing to follow and maps to 1 everywhere."""
     y = rgb_to_yiq(image)[:, :1]
     energy = F.pad((y[..., :, 1:] - y[..., :, :-1]).pow(2), (0, 1)) + \
         F.pad((y[..., 1:, :] - y[..., :-1, :]).pow(2), (0, 0, 0, 1))
     contrast = gauss_blur(energy, sigma).sqrt()
-    return (contrast / contrast.mean((2, 3), keepdim=True).clamp_min(1e-8)).pow(power).clamp(*DETAIL_RANGE)
+    mean = contrast.mean((2, 3), keepdim=True)
+    ratio = torch.where(mean > 1e-6, contrast / mean.clamp_min(1e-6), torch.ones_like(contrast))  # flat: uniform
+    return ratio.pow(power).clamp(*DETAIL_RANGE)
 
 
 def encode(image: torch.Tensor, octaves: int = 1, chroma_factor: int = 1, fine_gain=1.0) -> list:
