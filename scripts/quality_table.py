@@ -86,6 +86,11 @@ CANDIDATES = {
                STOP23),
     "match20": ("the default with the match term (nearest-neighbour features, STROTSS) at weight 20 on the "
                 "first level", {"match_weight": 20.0}),
+    "repaint50": ("the default with half of the first level's start a nearest-neighbour repaint from the "
+                  "painting's patches and twice the content weight at 512 px (tenth round)",
+                  {"repaint": 0.5, "fine_content": 2.0}),
+    "repaint30": ("repaint50 with 30% of the repaint", {"repaint": 0.3, "fine_content": 2.0}),
+    "fine-content2": ("the default with twice the content weight at 512 px only", {"fine_content": 2.0}),
     "default": ("Settings() as shipped (docs/quality.md, 'Paintings, not noise')", {}),
 }
 

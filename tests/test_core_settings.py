@@ -66,6 +66,10 @@ def test_round_trip_through_dict():
     ({"detail_follow": -1.0}, "detail_follow must be a non-negative number"),
     ({"detail_follow": float("nan")}, "detail_follow"),
     ({"match_weight": -1.0}, "match_weight must be a non-negative number"),
+    ({"repaint": 1.5}, "repaint must be between 0 and 1"),
+    ({"repaint": float("nan")}, "repaint"),
+    ({"fine_content": -1.0}, "fine_content must be between 0 and 100"),
+    ({"fine_content": float("inf")}, "fine_content"),
 ])
 def test_nonsense_settings_are_refused(changes, words):
     with pytest.raises(BrushworkError, match=words):

@@ -10,7 +10,7 @@ from typing import Callable, Optional
 
 import torch
 
-from . import images, memory, parameterise, terms, tiles
+from . import images, memory, parameterise, repaint, terms, tiles
 from .backbones import Backbone, create_backbone
 from .errors import BrushworkError, Cancelled
 from .settings import Settings
@@ -136,10 +136,16 @@ def objective(job: Job, image: torch.Tensor, targets: dict) -> dict:
 FROM_PHOTO = ("content", "matched", "palette", "tonal")
 
 
-def initial_image(s: Settings, content: torch.Tensor, generator: torch.Generator, styles=()) -> torch.Tensor:
+def initial_image(s: Settings, content: torch.Tensor, generator: torch.Generator, styles=(), job=None,
+                  blend=None) -> torch.Tensor:
+    """The first level's start. With `job` (its network and match layers), a start made from the
+    photo is mixed with the nearest-neighbour repaint (repaint.py) as settings.repaint says."""
     start = _start(s, content, generator, styles)
     if s.init in FROM_PHOTO and styles and s.start_colour < 1 and s.preserve_color != "histogram":
-        return images.fade_colour(start, styles[0], s.start_colour)
+        start = images.fade_colour(start, styles[0], s.start_colour)
+    if s.init in FROM_PHOTO and styles and s.repaint and job is not None:
+        painted = repaint.blended(job.net, job.match_layers[0], content, styles, blend or (1.0,) * len(styles))
+        start = torch.lerp(start, painted, s.repaint)
     return start
 
 
@@ -247,7 +253,7 @@ def run_levels(job: Job, content_im, style_ims, blend, device, progress, cancel)
                   for im in style_ims]
         if s.preserve_color == "histogram":
             styles = [images.match_colour(st, content) for st in styles]
-        image = initial_image(s, content, generator, styles) if image is None else \
+        image = initial_image(s, content, generator, styles, job, blend) if image is None else \
             images.resize_tensor(image, content.shape[-2:])
         report = _reporter(s, progress, done, level, len(plan), counts[level], sum(counts))
         level_job = terms.for_level(tiles.detail_job(job, long_side), level)

@@ -128,6 +128,13 @@ class Settings(SettingsTable):
     start_colour: float = _f(0.15, "How much of its own colour a start made from the photo keeps (content, matched, "
                              "palette, tonal): the rest fades to the painting's average colour, so the optimiser "
                              "paints the colours from the painting (1: all of it).", group="optimiser")
+    repaint: float = _f(0.0, "Share of the first level's start (content, matched, palette, tonal) that is a "
+                        "nearest-neighbour repaint: the photo rebuilt from the painting's own patches, each "
+                        "place taking the painting's patch whose features are nearest, so light, dark and hue "
+                        "start where the painting would put them (0: off).", group="optimiser")
+    fine_content: float = _f(1.0, "Content weight at the levels after the first, as a multiple of content_weight "
+                             "(above 1 pulls the photo's edges back after a start that moved the layout).",
+                             group="optimiser")
     init_image: Optional[str] = _f(None, "Starting image file when init is 'file'.", group="optimiser")
     noise_ratio: float = _f(0.1, "Share of noise in the 'mix' starting image (0..1).", group="optimiser")
     seed: int = _f(0, "Random seed: the same seed and settings give the same image.", group="optimiser")
@@ -163,6 +170,10 @@ class Settings(SettingsTable):
                 raise BrushworkError(f"{name} must be a non-negative number, not {value}")
         if not 0 <= self.start_colour <= 1:
             raise BrushworkError(f"start_colour must be between 0 and 1, not {self.start_colour}")
+        if not 0 <= self.repaint <= 1:
+            raise BrushworkError(f"repaint must be between 0 and 1, not {self.repaint}")
+        if not (math.isfinite(self.fine_content) and 0 <= self.fine_content <= 100):
+            raise BrushworkError(f"fine_content must be between 0 and 100, not {self.fine_content}")
         if self.noise_ratio > 1:
             raise BrushworkError(f"noise_ratio must be between 0 and 1, not {self.noise_ratio}")
         if not (math.isfinite(self.keep_preview) and 0 <= self.keep_preview <= 1):

@@ -99,9 +99,13 @@ def active(settings) -> list:
 
 def for_level(job, level: int):
     """The job at a level of the pyramid: terms that paint the layout (first_level) are off after
-    the first level, where the finer levels refine the strokes the first one laid down."""
-    off = {t.weight: 0.0 for t in TERMS if t.first_level and level > 0 and getattr(job.settings, t.weight)}
-    return dataclasses.replace(job, settings=job.settings.replace(**off)) if off else job
+    the first level, where the finer levels refine the strokes the first one laid down, and the
+    content weight there is fine_content times its own."""
+    changes = {t.weight: 0.0 for t in TERMS if t.first_level and level > 0 and getattr(job.settings, t.weight)}
+    fine = getattr(job.settings, "fine_content", 1.0)
+    if level > 0 and fine != 1:
+        changes["content_weight"] = job.settings.content_weight * fine
+    return dataclasses.replace(job, settings=job.settings.replace(**changes)) if changes else job
 
 
 def build_targets(ctx, content: torch.Tensor, styles: list, blend) -> dict:
