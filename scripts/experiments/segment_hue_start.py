@@ -43,7 +43,7 @@ def region_means(x, labels):
 
 
 def initial_image(s, content, generator, styles=(), job=None, blend=None):
-    start = plain(s, content, generator, styles)
+    start = plain(s, content, generator, styles, job, blend)  # with --set repaint=..., the repaint's light and dark
     if not styles:
         return start
     net = engine.cached_backbone(s.backbone, s.weights, s.pooling, str(content.device))
