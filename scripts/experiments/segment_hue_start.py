@@ -8,7 +8,8 @@ is pasted; each house front can start in a different hue of the painting's, as t
 
 Needs scikit-image (`pip install scikit-image`), which brushwork itself does not depend on.
 SEG_MIX is how far each region moves (0..1); SEG_SCALE and SEG_MIN are the segmentation's scale and
-smallest region in pixels of the level.
+smallest region in pixels of the level; SEG_LUMA (0..1) also moves each region's mean luminance
+toward the repaint's, keeping the photo's detail inside it.
 
     SEG_MIX=1 python scripts/experiments/segment_hue_start.py -c default --set seed=0 --name seg1 --out /tmp/q
 """
@@ -29,6 +30,7 @@ except ImportError:
 MIX = float(os.environ.get("SEG_MIX", "1"))
 SCALE = float(os.environ.get("SEG_SCALE", "100"))
 MIN_SIZE = int(os.environ.get("SEG_MIN", "40"))
+LUMA = float(os.environ.get("SEG_LUMA", "0"))  # how far each region's mean luminance moves to the repaint's
 plain = engine.initial_image
 
 
@@ -49,8 +51,10 @@ def initial_image(s, content, generator, styles=(), job=None, blend=None):
     net = engine.cached_backbone(s.backbone, s.weights, s.pooling, str(content.device))
     painted = repaint.blended(net, net.default_match[0], content, styles, blend or (1.0,) * len(styles))
     labels = felzenszwalb(content[0].permute(1, 2, 0).numpy(), scale=SCALE, sigma=0.8, min_size=MIN_SIZE)
-    yiq = images.rgb_to_yiq(start)
-    yiq[:, 1:] = torch.lerp(yiq[:, 1:], region_means(images.rgb_to_yiq(painted)[:, 1:], labels), MIX)
+    yiq, target = images.rgb_to_yiq(start), region_means(images.rgb_to_yiq(painted), labels)
+    yiq[:, 1:] = torch.lerp(yiq[:, 1:], target[:, 1:], MIX)
+    if LUMA:  # the region's light and dark from the repaint, its detail and edges from the photo
+        yiq[:, :1] = yiq[:, :1] + LUMA * (target[:, :1] - region_means(yiq[:, :1], labels))
     return images.yiq_to_rgb(yiq).clamp(0, 1)
 
 
