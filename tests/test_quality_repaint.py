@@ -93,3 +93,56 @@ def test_a_run_with_the_repaint_starts_from_it(monkeypatch):
                          Settings(size=64, iterations=4, scales=2, repaint=0.5, preview_every=0))
     assert out.size == (64, 48)
     assert len(starts) == 1 and starts[0][4] is not None  # the first level, given the job
+
+
+def two_halves(h=24, w=32):
+    """A dark left half and a light right half, each with a little detail."""
+    x = torch.zeros(1, 3, h, w)
+    x[..., w // 2:] = 0.8
+    return (x + 0.05 * smooth_noise((1, 3, h, w), seed=3)).clamp(0, 1)
+
+
+def test_segments_follow_the_photos_edges_and_leave_an_even_area_whole():
+    labels = repaint.segments(two_halves(48, 64))
+    left, right = set(labels[:, :28].flatten().tolist()), set(labels[:, 36:].flatten().tolist())
+    assert left.isdisjoint(right)  # no region crosses the edge
+    flat = repaint.segments(torch.full((1, 3, 48, 64), 0.4))
+    assert int(flat.max()) == 0  # one region
+
+
+def test_region_means_are_the_mean_of_each_region():
+    x = torch.arange(24, dtype=torch.float32).reshape(1, 1, 4, 6)
+    labels = (torch.arange(6)[None, :] >= 3).long().expand(4, 6).numpy()
+    m = repaint.region_means(x, labels)
+    assert torch.allclose(m[0, 0, :, :3], x[0, 0, :, :3].mean().expand(4, 3))
+    assert torch.allclose(m[0, 0, :, 3:], x[0, 0, :, 3:].mean().expand(4, 3))
+
+
+def test_by_region_takes_each_regions_tone_and_hue_and_keeps_the_detail_inside():
+    start = 0.2 + 0.5 * two_halves()
+    painted = torch.rand(1, 3, 24, 32, generator=torch.Generator().manual_seed(4)) * 0.5 + 0.2
+    labels = (torch.arange(32)[None, :] >= 16).long().expand(24, 32).numpy()
+    y = lambda t: images.rgb_to_yiq(t)  # noqa: E731
+    out = repaint.by_region(start, painted, labels, tone=1.0, hue=1.0)
+    target = repaint.region_means(y(painted), labels)
+    assert torch.allclose(repaint.region_means(y(out), labels), target, atol=1e-5)  # tone and hue moved
+    detail = lambda t: y(t)[:, :1] - repaint.region_means(y(t)[:, :1], labels)  # noqa: E731
+    assert torch.allclose(detail(out), detail(start), atol=1e-5)  # the photo's detail kept
+    assert torch.allclose(repaint.by_region(start, painted, labels, 0.0, 0.0), start, atol=1e-6)
+    half = repaint.by_region(start, painted, labels, tone=0.5, hue=0.0)
+    assert torch.allclose(y(half)[:, 1:], y(start)[:, 1:], atol=1e-5)  # no hue asked, none moved
+
+
+def test_region_settings_change_only_photo_starts():
+    job = engine.plan_job(Settings(), "cpu")
+    photo = images.to_tensor(gradient_image(w=64, h=48))
+    painting = images.to_tensor(stripes_image(w=72, h=72))
+    g = lambda: torch.Generator().manual_seed(0)  # noqa: E731
+    start = lambda s: engine.initial_image(s, photo, g(), [painting], job, (1.0,))  # noqa: E731
+    plain = start(Settings())
+    regions = start(Settings(region_tone=1.0, region_hue=1.0))
+    assert float((regions - plain).abs().mean()) > 0.01
+    painted = repaint.blended(job.net, job.match_layers[0], photo, [painting], (1.0,))
+    assert torch.allclose(regions, repaint.by_region(plain, painted, repaint.segments(photo), 1.0, 1.0))
+    noise = Settings(init="noise", region_tone=1.0)
+    assert torch.equal(start(noise), engine.initial_image(noise, photo, g(), [painting]))

@@ -139,13 +139,17 @@ FROM_PHOTO = ("content", "matched", "palette", "tonal")
 def initial_image(s: Settings, content: torch.Tensor, generator: torch.Generator, styles=(), job=None,
                   blend=None) -> torch.Tensor:
     """The first level's start. With `job` (its network and match layers), a start made from the
-    photo is mixed with the nearest-neighbour repaint (repaint.py) as settings.repaint says."""
+    photo takes from the nearest-neighbour repaint (repaint.py) what settings.repaint (the whole
+    image), region_tone and region_hue (each region's mean light and colour) say."""
     start = _start(s, content, generator, styles)
     if s.init in FROM_PHOTO and styles and s.start_colour < 1 and s.preserve_color != "histogram":
         start = images.fade_colour(start, styles[0], s.start_colour)
-    if s.init in FROM_PHOTO and styles and s.repaint and job is not None:
+    if s.init in FROM_PHOTO and styles and job is not None and (s.repaint or s.region_tone or s.region_hue):
         painted = repaint.blended(job.net, job.match_layers[0], content, styles, blend or (1.0,) * len(styles))
-        start = torch.lerp(start, painted, s.repaint)
+        if s.repaint:
+            start = torch.lerp(start, painted, s.repaint)
+        if s.region_tone or s.region_hue:
+            start = repaint.by_region(start, painted, repaint.segments(content), s.region_tone, s.region_hue)
     return start
 
 

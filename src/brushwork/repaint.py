@@ -16,6 +16,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from .images import rgb_to_yiq, yiq_to_rgb
+
 PATCH = 2  # pasted patch width, in strides of the layer (16 px at a stride-8 layer): half-overlapping
 CHUNK = 1024  # photo positions compared at once: the cosine matrix stays under ~40 MB (a 768 px painting)
 
@@ -63,3 +65,39 @@ def blended(net, layer: str, content: torch.Tensor, styles: list, blend) -> torc
     """The repaints from each painting, mixed by the style blend weights."""
     total = float(sum(blend))
     return sum(w / total * repaint(net, layer, content, s) for s, w in zip(styles, blend) if w > 0)
+
+
+SEGMENT_SCALE = 100.0  # Felzenszwalb's scale: larger makes larger regions
+SEGMENT_MIN = 40  # the smallest region, in pixels of a 256 x 192 level (scaled with the area)
+
+
+def segments(image: torch.Tensor):
+    """(H, W) integer labels of the regions of `image` (1, 3, H, W): Felzenszwalb and
+    Huttenlocher's graph segmentation (scikit-image), which cuts along the photo's edges and
+    leaves an even sky whole."""
+    from skimage.segmentation import felzenszwalb
+    h, w = image.shape[-2:]
+    smallest = max(4, round(SEGMENT_MIN * h * w / (256 * 192)))
+    return felzenszwalb(image[0].permute(1, 2, 0).cpu().numpy(), scale=SEGMENT_SCALE, sigma=0.8, min_size=smallest)
+
+
+def region_means(x: torch.Tensor, labels) -> torch.Tensor:
+    """`x` (1, C, H, W) with every pixel replaced by the mean of its region in `labels` (H, W)."""
+    c = x.shape[1]
+    index = torch.as_tensor(labels, dtype=torch.long, device=x.device).reshape(-1)
+    n = int(index.max()) + 1
+    sums = torch.zeros(c, n, dtype=x.dtype, device=x.device).index_add_(1, index, x.reshape(c, -1))
+    counts = torch.zeros(n, dtype=x.dtype, device=x.device).index_add_(0, index, torch.ones_like(index, dtype=x.dtype))
+    return (sums / counts.clamp_min(1))[:, index].reshape(x.shape)
+
+
+def by_region(start: torch.Tensor, painted: torch.Tensor, labels, tone: float, hue: float) -> torch.Tensor:
+    """`start` with each region's mean luminance moved `tone` of the way to the mean of `painted`
+    over it, and its chroma (the I and Q of YIQ) `hue` of the way to that mean's: the painting's
+    light, dark and colour region by region, with the photo's edges as the borders and its detail
+    kept inside each region."""
+    yiq, target = rgb_to_yiq(start), region_means(rgb_to_yiq(painted), labels)
+    yiq[:, 1:] = torch.lerp(yiq[:, 1:], target[:, 1:], hue)
+    if tone:
+        yiq[:, :1] = yiq[:, :1] + tone * (target[:, :1] - region_means(yiq[:, :1], labels))
+    return yiq_to_rgb(yiq).clamp(0, 1)

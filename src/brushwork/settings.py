@@ -132,6 +132,13 @@ class Settings(SettingsTable):
                         "nearest-neighbour repaint: the photo rebuilt from the painting's own patches, each "
                         "place taking the painting's patch whose features are nearest, so light, dark and hue "
                         "start where the painting would put them (0: off).", group="optimiser")
+    region_tone: float = _f(0.0, "How far each region of the first level's start (the photo cut along its edges; "
+                            "an even sky stays whole) moves its mean light and dark toward the nearest-neighbour "
+                            "repaint's over it, keeping the photo's detail inside (0: off, 1: all the way).",
+                            group="optimiser")
+    region_hue: float = _f(0.0, "How far each region of the first level's start moves its colour toward the mean "
+                           "colour of the nearest-neighbour repaint over it, so each house front or field can start "
+                           "in its own hue of the painting's (0: off, 1: all the way).", group="optimiser")
     fine_content: float = _f(1.0, "Content weight at the levels after the first, as a multiple of content_weight "
                              "(above 1 pulls the photo's edges back after a start that moved the layout).",
                              group="optimiser")
@@ -170,8 +177,9 @@ class Settings(SettingsTable):
                 raise BrushworkError(f"{name} must be a non-negative number, not {value}")
         if not 0 <= self.start_colour <= 1:
             raise BrushworkError(f"start_colour must be between 0 and 1, not {self.start_colour}")
-        if not 0 <= self.repaint <= 1:
-            raise BrushworkError(f"repaint must be between 0 and 1, not {self.repaint}")
+        for name in ("repaint", "region_tone", "region_hue"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise BrushworkError(f"{name} must be between 0 and 1, not {getattr(self, name)}")
         if not (math.isfinite(self.fine_content) and 0 <= self.fine_content <= 100):
             raise BrushworkError(f"fine_content must be between 0 and 100, not {self.fine_content}")
         if self.noise_ratio > 1:
