@@ -91,9 +91,11 @@ CANDIDATES = {
                   {"repaint": 0.5, "fine_content": 2.0}),
     "repaint30": ("repaint50 with 30% of the repaint", {"repaint": 0.3, "fine_content": 2.0}),
     "fine-content2": ("the default with twice the content weight at 512 px only", {"fine_content": 2.0}),
-    "regions": ("the default start with each region of the photo moved to the repaint's mean light, dark and hue "
-                "over it (tenth round)", {"region_tone": 1.0, "region_hue": 1.0}),
-    "regions-tone": ("regions with the light and dark only", {"region_tone": 1.0}),
+    "regions": ("each region of the photo's start moved to the repaint's mean light, dark and hue over it "
+                "(tenth round)",
+                {"region_tone": 1.0, "region_hue": 1.0}),
+    "regions-tone": ("each region of the photo's start moved to the repaint's mean light and dark over it "
+                     "(tenth round)", {"region_tone": 1.0}),
     "default": ("Settings() as shipped (docs/quality.md, 'Paintings, not noise')", {}),
 }
 
