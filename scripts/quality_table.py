@@ -33,7 +33,7 @@ AXES = ("style", "content", "color", "rstyle", "speckle", "coherence")
 # the values it ran with, so the older rows stay what they were.
 BEFORE_PAINT = dict(octaves=1, fine_gain=1.0, chroma_factor=1.0, colour_weight=0.0, stroke_weight=0.0,
                     style_scale=1.0, content_weight=1.0, style_weight=4.0, init="matched", patch_weight=20.0,
-                    iterations=300, scales=0, level_ratio=2.0, start_colour=1.0)
+                    iterations=300, scales=0, level_ratio=2.0, start_colour=1.0, region_tone=0.0)
 OLD_TAPS = dict(content_layers=("block5_1",), style_layers=("stem", "block2_2", "block3_2", "block4_3", "block6_1"))
 UNTUNED = BEFORE_PAINT | dict(
     backbone="efficientnet-lite0", style_weight=1000.0, content_weight=1.0, tv_weight=1.0, patch_weight=0.0,
@@ -49,9 +49,11 @@ LITE1 = BEFORE_PAINT | dict(
 LITE1_B4 = {**LITE1, "style_weight": 4.0}  # the default before the patch term
 # The default of stops 18 to 22: 210 steps halved over the levels (140 + 70), content 0.6, the
 # colour-matched start with all its colour.
-STOP22 = dict(iterations=210, level_ratio=2.0, content_weight=0.6, start_colour=1.0, detail_follow=0.0)
+STOP22 = dict(iterations=210, level_ratio=2.0, content_weight=0.6, start_colour=1.0, detail_follow=0.0, region_tone=0.0)
 # The default of stop 23: the finest octave's gain the same everywhere.
-STOP23 = dict(detail_follow=0.0)
+STOP23 = dict(detail_follow=0.0, region_tone=0.0)
+# The default of stops 24 to 26: the faded start as it is, no region tones.
+STOP26 = dict(region_tone=0.0)
 
 CANDIDATES = {
     "naive": ("content init, Adam 0.02, 300 iterations at full size, Gram only",
@@ -85,17 +87,18 @@ CANDIDATES = {
     "stop23": ("the default of stop 23: the faded start and 140 + 100 steps, the same fine gain everywhere",
                STOP23),
     "match20": ("the default with the match term (nearest-neighbour features, STROTSS) at weight 20 on the "
-                "first level", {"match_weight": 20.0}),
+                "first level", {"match_weight": 20.0, **STOP26}),
     "repaint50": ("the default with half of the first level's start a nearest-neighbour repaint from the "
                   "painting's patches and twice the content weight at 512 px (tenth round)",
-                  {"repaint": 0.5, "fine_content": 2.0}),
-    "repaint30": ("repaint50 with 30% of the repaint", {"repaint": 0.3, "fine_content": 2.0}),
-    "fine-content2": ("the default with twice the content weight at 512 px only", {"fine_content": 2.0}),
+                  {"repaint": 0.5, "fine_content": 2.0, **STOP26}),
+    "repaint30": ("repaint50 with 30% of the repaint", {"repaint": 0.3, "fine_content": 2.0, **STOP26}),
+    "fine-content2": ("the default with twice the content weight at 512 px only", {"fine_content": 2.0, **STOP26}),
     "regions": ("each region of the photo's start moved to the repaint's mean light, dark and hue over it "
                 "(tenth round)",
                 {"region_tone": 1.0, "region_hue": 1.0}),
     "regions-tone": ("each region of the photo's start moved to the repaint's mean light and dark over it "
                      "(tenth round)", {"region_tone": 1.0}),
+    "stop26": ("the default of stops 24 to 26: no region tones", STOP26),
     "default": ("Settings() as shipped (docs/quality.md, 'Paintings, not noise')", {}),
 }
 

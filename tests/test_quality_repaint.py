@@ -57,11 +57,12 @@ def test_the_repaint_is_mixed_into_photo_starts_only():
     painting = images.to_tensor(stripes_image(w=72, h=72))
     g = lambda: torch.Generator().manual_seed(0)  # noqa: E731
     start = lambda s, j=job: engine.initial_image(s, photo, g(), [painting], j, (1.0,))  # noqa: E731
-    plain = start(Settings(), None)
-    assert torch.equal(start(Settings(repaint=0.0)), plain)  # off: the start as before
+    alone = dict(region_tone=0.0, region_hue=0.0)  # the repaint without the region start
+    plain = start(Settings(**alone), None)
+    assert torch.equal(start(Settings(repaint=0.0, **alone)), plain)  # off: the start as before
     painted = repaint.blended(job.net, job.match_layers[0], photo, [painting], (1.0,))
-    assert torch.allclose(start(Settings(repaint=1.0)), painted)
-    assert torch.allclose(start(Settings(repaint=0.5)), (plain + painted) / 2, atol=1e-6)
+    assert torch.allclose(start(Settings(repaint=1.0, **alone)), painted)
+    assert torch.allclose(start(Settings(repaint=0.5, **alone)), (plain + painted) / 2, atol=1e-6)
     noise = Settings(init="noise", repaint=1.0)
     assert torch.equal(start(noise), start(noise, None))  # not a photo start: left alone
 
@@ -139,10 +140,12 @@ def test_region_settings_change_only_photo_starts():
     painting = images.to_tensor(stripes_image(w=72, h=72))
     g = lambda: torch.Generator().manual_seed(0)  # noqa: E731
     start = lambda s: engine.initial_image(s, photo, g(), [painting], job, (1.0,))  # noqa: E731
-    plain = start(Settings())
+    plain = start(Settings(region_tone=0.0))
     regions = start(Settings(region_tone=1.0, region_hue=1.0))
     assert float((regions - plain).abs().mean()) > 0.01
     painted = repaint.blended(job.net, job.match_layers[0], photo, [painting], (1.0,))
     assert torch.allclose(regions, repaint.by_region(plain, painted, repaint.segments(photo), 1.0, 1.0))
     noise = Settings(init="noise", region_tone=1.0)
     assert torch.equal(start(noise), engine.initial_image(noise, photo, g(), [painting]))
+    assert Settings().region_tone == 0.5  # the default since stop 27: half of each region's light from the repaint
+    assert torch.allclose(start(Settings()), repaint.by_region(plain, painted, repaint.segments(photo), 0.5, 0.0))

@@ -7,7 +7,7 @@ from .terms import TERMS
 # What the original systems all did: optimise plain pixels. A reproduction preset starts from this
 # and names the loss terms it uses in `terms`; every other term of terms.py is switched off, so a
 # term that brushwork adds later never leaks into a reproduction.
-CLASSIC = dict(octaves=1, fine_gain=1.0, detail_follow=0.0, chroma_factor=1.0, start_colour=1.0)
+CLASSIC = dict(octaves=1, fine_gain=1.0, detail_follow=0.0, chroma_factor=1.0, start_colour=1.0, region_tone=0.0)
 
 PRESETS = {
     "brushwork": {},
