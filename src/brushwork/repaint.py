@@ -9,6 +9,13 @@ angular planes of different hue on a row of house fronts. Mixed into the first l
 (`Settings.repaint`), it lets the optimiser begin from a picture whose light and dark are laid out
 the way the painting lays them out, which no loss term reached from the photo's own layout.
 
+The repaint copies too much as it is: where the photo is bright it pastes the painting's brightest
+thing (a moon on a house front), and where the photo is even it leaves a patchwork. So the default
+takes from it only each region's mean light and dark, half way (`Settings.region_tone`): the photo
+is cut into regions along its edges (`segments`), and each region's mean luminance moves toward the
+repaint's over it while the photo's own detail inside stays (`by_region`). docs/quality.md, tenth
+round, has the panels behind both.
+
 Pure functions of tensors and a backbone; nothing is learned.
 """
 from __future__ import annotations
