@@ -18,9 +18,7 @@ import runpy
 import sys
 from pathlib import Path
 
-import torch
-
-from brushwork import engine, images, repaint
+from brushwork import engine, repaint
 
 try:
     from skimage.segmentation import felzenszwalb
@@ -34,28 +32,16 @@ LUMA = float(os.environ.get("SEG_LUMA", "0"))  # how far each region's mean lumi
 plain = engine.initial_image
 
 
-def region_means(x, labels):
-    """x (1, C, H, W) with each pixel replaced by the mean over its region of `labels` (H, W)."""
-    c = x.shape[1]
-    idx = torch.as_tensor(labels.reshape(-1), dtype=torch.long)
-    n = int(idx.max()) + 1
-    sums = torch.zeros(c, n).index_add_(1, idx, x.reshape(c, -1))
-    counts = torch.zeros(n).index_add_(0, idx, torch.ones(idx.shape[0]))
-    return (sums / counts.clamp_min(1))[:, idx].reshape(x.shape)
-
-
 def initial_image(s, content, generator, styles=(), job=None, blend=None):
-    start = plain(s, content, generator, styles, job, blend)  # with --set repaint=..., the repaint's light and dark
+    # The usual start without the built-in region start (its own segmentation is applied below); with
+    # --set repaint=..., the repaint's light and dark mixed in.
+    start = plain(s.replace(region_tone=0.0, region_hue=0.0), content, generator, styles, job, blend)
     if not styles:
         return start
     net = engine.cached_backbone(s.backbone, s.weights, s.pooling, str(content.device))
     painted = repaint.blended(net, net.default_match[0], content, styles, blend or (1.0,) * len(styles))
     labels = felzenszwalb(content[0].permute(1, 2, 0).numpy(), scale=SCALE, sigma=0.8, min_size=MIN_SIZE)
-    yiq, target = images.rgb_to_yiq(start), region_means(images.rgb_to_yiq(painted), labels)
-    yiq[:, 1:] = torch.lerp(yiq[:, 1:], target[:, 1:], MIX)
-    if LUMA:  # the region's light and dark from the repaint, its detail and edges from the photo
-        yiq[:, :1] = yiq[:, :1] + LUMA * (target[:, :1] - region_means(yiq[:, :1], labels))
-    return images.yiq_to_rgb(yiq).clamp(0, 1)
+    return repaint.by_region(start, painted, labels, LUMA, MIX)  # brushwork's region start, this segmentation
 
 
 if __name__ == "__main__":

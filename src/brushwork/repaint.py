@@ -50,7 +50,7 @@ def paste(painting: torch.Tensor, indices: torch.Tensor, grid: tuple, stride: in
     k = patch * stride
     pad = (k - stride) // 2
     chosen = F.unfold(painting, k, padding=pad, stride=stride)[..., indices]  # (1, 3*k*k, N)
-    window = hann(k).to(painting).reshape(1, 1, k * k).repeat(1, painting.shape[1], 1).reshape(1, -1, 1)
+    window = hann(k).to(painting).flatten().repeat(painting.shape[1])[None, :, None]  # unfold's channel-major order
     size = (grid[0] * stride, grid[1] * stride)
     total = F.fold(torch.ones_like(chosen) * window, size, k, padding=pad, stride=stride)
     return F.fold(chosen * window, size, k, padding=pad, stride=stride) / total.clamp_min(1e-6)

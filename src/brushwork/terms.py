@@ -102,9 +102,8 @@ def for_level(job, level: int):
     the first level, where the finer levels refine the strokes the first one laid down, and the
     content weight there is fine_content times its own."""
     changes = {t.weight: 0.0 for t in TERMS if t.first_level and level > 0 and getattr(job.settings, t.weight)}
-    fine = getattr(job.settings, "fine_content", 1.0)
-    if level > 0 and fine != 1:
-        changes["content_weight"] = job.settings.content_weight * fine
+    if level > 0 and job.settings.fine_content != 1:
+        changes["content_weight"] = job.settings.content_weight * job.settings.fine_content
     return dataclasses.replace(job, settings=job.settings.replace(**changes)) if changes else job
 
 
