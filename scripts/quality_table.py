@@ -52,7 +52,7 @@ LITE1_B4 = {**LITE1, "style_weight": 4.0}  # the default before the patch term
 STOP22 = dict(iterations=210, level_ratio=2.0, content_weight=0.6, start_colour=1.0, detail_follow=0.0, region_tone=0.0)
 # The default of stop 23: the finest octave's gain the same everywhere.
 STOP23 = dict(detail_follow=0.0, region_tone=0.0)
-# The default of stops 24 to 26: the faded start as it is, no region tones.
+# The default of stops 24 to 26 and again from the end of stop 27: the faded start as it is, no region tones.
 STOP26 = dict(region_tone=0.0)
 
 CANDIDATES = {
@@ -98,7 +98,9 @@ CANDIDATES = {
                 {"region_tone": 1.0, "region_hue": 1.0}),
     "regions-tone": ("each region of the photo's start moved to the repaint's mean light and dark over it "
                      "(tenth round)", {"region_tone": 1.0}),
-    "stop26": ("the default of stops 24 to 26: no region tones", STOP26),
+    "stop26": ("the default of stops 24 to 26 (and again since): no region tones", STOP26),
+    "regions-tone05": ("half of each region's light and dark from the repaint: the default for part of stop 27, "
+                       "taken back", {"region_tone": 0.5}),
     "default": ("Settings() as shipped (docs/quality.md, 'Paintings, not noise')", {}),
 }
 

@@ -119,14 +119,3 @@ def test_from_refuses_what_it_cannot_use(tmp_path, content_path, style_path, cap
     assert cli.main(["stylize", "--from", str(tmp_path / "r.png"), "--preset", "dl4j", str(content_path),
                      str(style_path), "-o", out]) == 2
     assert "not both" in error_line(capsys)
-
-
-def test_a_record_from_before_a_setting_existed_reproduces_what_made_it():
-    record = metadata.make_record(Settings(size=77), "a.png", ["b.png"])
-    for name in metadata.ADDED_LATER:
-        del record["settings"][name]  # as a result written before stop 27 carries them: not at all
-    old = metadata.settings_from_record(record)
-    assert old.region_tone == 0.0 and old.repaint == 0.0 and old.fine_content == 1.0
-    assert Settings().region_tone != old.region_tone  # the default has moved since
-    new = metadata.make_record(Settings(size=77), "a.png", ["b.png"])
-    assert metadata.settings_from_record(new) == Settings(size=77)  # a record that has them keeps them

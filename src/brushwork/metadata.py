@@ -107,16 +107,10 @@ def read_record(path, need_settings: bool = True) -> dict:
     return record
 
 
-# Settings added after results were first written, with the value that reproduces a result made
-# before they existed (a record lacks the field; the new default would change the picture).
-ADDED_LATER = {"repaint": 0.0, "fine_content": 1.0, "region_tone": 0.0, "region_hue": 0.0}
-
-
 def settings_from_record(record: dict):
-    """The Settings a record was made with (fields unknown to this version are refused by name;
-    fields added since the record was written take the value that made it, ADDED_LATER)."""
+    """The Settings a record was made with (fields unknown to this version are refused by name)."""
     from .settings import Settings
-    return Settings.from_dict({**ADDED_LATER, **record["settings"]})
+    return Settings.from_dict(record["settings"])
 
 
 def _label(source) -> str:

@@ -132,7 +132,7 @@ class Settings(SettingsTable):
                         "nearest-neighbour repaint: the photo rebuilt from the painting's own patches, each "
                         "place taking the painting's patch whose features are nearest, so light, dark and hue "
                         "start where the painting would put them (0: off).", group="optimiser")
-    region_tone: float = _f(0.5, "How far each region of the first level's start (the photo cut along its edges; "
+    region_tone: float = _f(0.0, "How far each region of the first level's start (the photo cut along its edges; "
                             "an even sky stays whole) moves its mean light and dark toward the nearest-neighbour "
                             "repaint's over it, keeping the photo's detail inside (0: off, 1: all the way).",
                             group="optimiser")
