@@ -149,3 +149,51 @@ def test_region_settings_change_only_photo_starts():
     assert torch.equal(start(noise), engine.initial_image(noise, photo, g(), [painting]))
     half = start(Settings(region_tone=0.5))
     assert torch.allclose(half, repaint.by_region(plain, painted, repaint.segments(photo), 0.5, 0.0))
+
+
+def spot_on_ground(h=60, w=80, spot=0.9, ground=0.2):
+    """A small bright square (a lit subject) on a wide even ground, and its two-region labels."""
+    x = torch.full((1, 3, h, w), ground)
+    x[..., 25:35, 35:45] = spot
+    labels = torch.zeros(h, w, dtype=torch.long)
+    labels[25:35, 35:45] = 1
+    return x, labels.numpy()
+
+
+def test_keep_contrast_holds_a_standing_out_region_and_lets_the_ground_move():
+    photo, labels = spot_on_ground()
+    painted = torch.full_like(photo, 0.2)  # the repaint puts the ground's tone everywhere: the spot would vanish
+    y = lambda t: repaint.region_means(images.rgb_to_yiq(t)[:, :1], labels)  # noqa: E731
+    free = repaint.by_region(photo, painted, labels, tone=1.0, hue=0.0)
+    kept = repaint.by_region(photo, painted, labels, tone=1.0, hue=0.0, keep=0.5)
+    spot, ground = (30, 40), (5, 5)
+    assert abs(float(y(free)[0, 0][spot] - y(free)[0, 0][ground])) < 1e-4  # without keep the spot is gone
+    before = float(y(photo)[0, 0][spot] - y(photo)[0, 0][ground])
+    after = float(y(kept)[0, 0][spot] - y(kept)[0, 0][ground])
+    assert 0.3 * before < after <= before + 1e-5  # with keep it stays well above its ground
+    # a dark ground turned light by the repaint moves freely: the ground is its own surroundings
+    light = torch.full_like(photo, 0.7)
+    moved = repaint.by_region(photo, light, labels, tone=1.0, hue=0.0, keep=0.5)
+    assert abs(float(y(moved)[0, 0][ground]) - float(y(light)[0, 0][ground])) < 0.02
+    assert float(y(moved)[0, 0][spot]) > float(y(moved)[0, 0][ground])  # and the spot stays above it
+
+
+def test_keep_contrast_changes_nothing_the_move_does_not_flatten():
+    photo, labels = spot_on_ground()
+    brighter = photo.clone()
+    brighter[..., 25:35, 35:45] = 1.0  # the repaint makes the spot stand out more: nothing to hold back
+    free = repaint.by_region(photo, brighter, labels, tone=1.0, hue=0.0)
+    kept = repaint.by_region(photo, brighter, labels, tone=1.0, hue=0.0, keep=0.5)
+    assert torch.allclose(free, kept, atol=1e-6)
+
+
+def test_region_keep_reaches_the_start():
+    job = engine.plan_job(Settings(), "cpu")
+    photo = images.to_tensor(gradient_image(w=64, h=48))
+    painting = images.to_tensor(stripes_image(w=72, h=72))
+    g = lambda: torch.Generator().manual_seed(0)  # noqa: E731
+    start = lambda s: engine.initial_image(s, photo, g(), [painting], job, (1.0,))  # noqa: E731
+    plain = start(Settings(region_tone=0.0))
+    painted = repaint.blended(job.net, job.match_layers[0], photo, [painting], (1.0,))
+    kept = start(Settings(region_tone=1.0, region_keep=0.5))
+    assert torch.allclose(kept, repaint.by_region(plain, painted, repaint.segments(photo), 1.0, 0.0, 0.5))
