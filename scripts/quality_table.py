@@ -98,8 +98,6 @@ CANDIDATES = {
                 {"region_tone": 1.0, "region_hue": 1.0}),
     "regions-tone": ("each region of the photo's start moved to the repaint's mean light and dark over it "
                      "(tenth round)", {"region_tone": 1.0}),
-    "regions-keep": ("regions-tone, each region keeping at least half its contrast with its surroundings "
-                     "(eleventh round)", {"region_tone": 1.0, "region_keep": 0.5}),
     "stop26": ("the default of stops 24 to 26 (and again since): no region tones", STOP26),
     "regions-tone05": ("half of each region's light and dark from the repaint: the default for part of stop 27, "
                        "taken back", {"region_tone": 0.5}),

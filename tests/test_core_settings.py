@@ -70,7 +70,6 @@ def test_round_trip_through_dict():
     ({"repaint": float("nan")}, "repaint"),
     ({"region_tone": 2.0}, "region_tone must be between 0 and 1"),
     ({"region_hue": -0.5}, "region_hue must be between 0 and 1"),
-    ({"region_keep": 1.5}, "region_keep must be between 0 and 1"),
     ({"fine_content": -1.0}, "fine_content must be between 0 and 100"),
     ({"fine_content": float("inf")}, "fine_content"),
 ])

@@ -149,8 +149,7 @@ def initial_image(s: Settings, content: torch.Tensor, generator: torch.Generator
         if s.repaint:
             start = torch.lerp(start, painted, s.repaint)
         if s.region_tone or s.region_hue:
-            start = repaint.by_region(start, painted, repaint.segments(content), s.region_tone, s.region_hue,
-                                       s.region_keep)
+            start = repaint.by_region(start, painted, repaint.segments(content), s.region_tone, s.region_hue)
     return start
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .images import gauss_blur, rgb_to_yiq, yiq_to_rgb
+from .images import rgb_to_yiq, yiq_to_rgb
 
 PATCH = 2  # pasted patch width, in strides of the layer (16 px at a stride-8 layer): half-overlapping
 CHUNK = 1024  # photo positions compared at once: the cosine matrix stays under ~40 MB (a 768 px painting)
@@ -98,36 +98,13 @@ def region_means(x: torch.Tensor, labels) -> torch.Tensor:
     return (sums / counts.clamp_min(1))[:, index].reshape(x.shape)
 
 
-def by_region(start: torch.Tensor, painted: torch.Tensor, labels, tone: float, hue: float,
-              keep: float = 0.0) -> torch.Tensor:
+def by_region(start: torch.Tensor, painted: torch.Tensor, labels, tone: float, hue: float) -> torch.Tensor:
     """`start` with each region's mean luminance moved `tone` of the way to the mean of `painted`
     over it, and its chroma (the I and Q of YIQ) `hue` of the way to that mean's: the painting's
     light, dark and colour region by region, with the photo's edges as the borders and its detail
-    kept inside each region. With `keep`, no region is left with less than that share of its
-    contrast with its surroundings (`keep_contrast`)."""
+    kept inside each region."""
     yiq, target = rgb_to_yiq(start), region_means(rgb_to_yiq(painted), labels)
     yiq[:, 1:] = torch.lerp(yiq[:, 1:], target[:, 1:], hue)
     if tone:
-        y = yiq[:, :1]
-        mean = region_means(y, labels)
-        shift = tone * (target[:, :1] - mean)
-        if keep:
-            shift = keep_contrast(y, mean, mean + shift, labels, keep) - mean
-        yiq[:, :1] = y + shift
+        yiq[:, :1] = yiq[:, :1] + tone * (target[:, :1] - region_means(yiq[:, :1], labels))
     return yiq_to_rgb(yiq).clamp(0, 1)
-
-
-SURROUND = 0.1  # the Gaussian that measures a region's surroundings, as a share of the image's short side
-
-
-def keep_contrast(y: torch.Tensor, mean: torch.Tensor, moved: torch.Tensor, labels, keep: float) -> torch.Tensor:
-    """Region means `moved` (per pixel, like `mean`, of the luminance `y` (1, 1, H, W)) with every
-    region that stands out from its surroundings keeping at least `keep` of that contrast, on the
-    same side. A lit rocket on a dark sky stays bright, a black helmet stays dark; a sky or a wall
-    is its own surroundings, has almost no contrast to keep, and moves freely."""
-    sigma = SURROUND * min(y.shape[-2:])
-    contrast = mean - region_means(gauss_blur(y, sigma), labels)
-    around = region_means(gauss_blur(y + moved - mean, sigma), labels)  # the surroundings after the move
-    floor = around + keep * contrast
-    lost = (moved - around) * contrast.sign() < keep * contrast.abs()
-    return torch.where(lost, floor, moved)

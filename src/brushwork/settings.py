@@ -136,9 +136,6 @@ class Settings(SettingsTable):
                             "an even sky stays whole) moves its mean light and dark toward the nearest-neighbour "
                             "repaint's over it, keeping the photo's detail inside (0: off, 1: all the way).",
                             group="optimiser")
-    region_keep: float = _f(0.0, "With region_tone: the least share of its contrast with its surroundings that a "
-                            "region keeps, so a lit subject on a dark ground stays bright and a dark one on a light "
-                            "ground stays dark, while skies and walls move freely (0: off).", group="optimiser")
     region_hue: float = _f(0.0, "How far each region of the first level's start moves its colour toward the mean "
                            "colour of the nearest-neighbour repaint over it, so each house front or field can start "
                            "in its own hue of the painting's (0: off, 1: all the way).", group="optimiser")
@@ -180,7 +177,7 @@ class Settings(SettingsTable):
                 raise BrushworkError(f"{name} must be a non-negative number, not {value}")
         if not 0 <= self.start_colour <= 1:
             raise BrushworkError(f"start_colour must be between 0 and 1, not {self.start_colour}")
-        for name in ("repaint", "region_tone", "region_hue", "region_keep"):
+        for name in ("repaint", "region_tone", "region_hue"):
             if not 0 <= getattr(self, name) <= 1:
                 raise BrushworkError(f"{name} must be between 0 and 1, not {getattr(self, name)}")
         if not (math.isfinite(self.fine_content) and 0 <= self.fine_content <= 100):
