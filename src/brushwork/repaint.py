@@ -10,11 +10,12 @@ angular planes of different hue on a row of house fronts. Mixed into the first l
 the way the painting lays them out, which no loss term reached from the photo's own layout.
 
 The repaint copies too much as it is: where the photo is bright it pastes the painting's brightest
-thing (a moon on a house front), and where the photo is even it leaves a patchwork. So the default
-takes from it only each region's mean light and dark, half way (`Settings.region_tone`): the photo
-is cut into regions along its edges (`segments`), and each region's mean luminance moves toward the
-repaint's over it while the photo's own detail inside stays (`by_region`). docs/quality.md, tenth
-round, has the panels behind both.
+thing (a moon on a house front), and where the photo is even it leaves a patchwork. The region start
+(`Settings.region_tone`, `region_hue`) takes from it only each region's mean light, dark and hue:
+the photo is cut into regions along its edges (`segments`), and each region's mean moves toward the
+repaint's over it while the photo's own detail inside stays (`by_region`). Both are off by default:
+on photos they were not tuned on, blind reviewers preferred the default (they smear faces and dim
+lit subjects). docs/quality.md, tenth and eleventh rounds, has the panels.
 
 Pure functions of tensors and a backbone; nothing is learned.
 """
