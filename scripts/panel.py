@@ -15,6 +15,8 @@ Each pair then has A on the left for exactly half the reviewers (with an even nu
     python scripts/panel.py score OUT
         # reads OUTi.key.json and OUTi.answers.txt (lines `caseNN LEFT|RIGHT|TIE ...`) for every i,
         # and prints each pair's A / B / tie count and how the picks split by side.
+    python scripts/panel.py score docs/quality/panels/stop28-default-vs-reference.json
+        # the same for a panel's record: its keys and answers in one file.
 
 PAIRS_TSV rows: name, reference, content, style (paths relative to the tsv's folder or absolute).
 Give each OUTi folder, never a key, to its own fresh reviewer with the brief in
@@ -121,14 +123,22 @@ def tally(keyed_answers: list) -> tuple:
     return dict(per_pair), by_side
 
 
-def score(out: str) -> str:
-    keyed = []
-    i = 1
+def answered(out: str) -> list:
+    """[(key, answer lines)] of every reviewer of OUT (OUTi.key.json with OUTi.answers.txt), or of a
+    record of a whole panel (a .json file: {"reviewers": [{"key": ..., "answers": [...]}, ...]})."""
+    if out.endswith(".json") and Path(out).is_file():
+        return [(r["key"], r["answers"]) for r in json.loads(Path(out).read_text())["reviewers"]]
+    keyed, i = [], 1
     while Path(f"{out}{i}.key.json").is_file():
         answers = Path(f"{out}{i}.answers.txt")
         if answers.is_file():
             keyed.append((json.loads(Path(f"{out}{i}.key.json").read_text()), answers.read_text().splitlines()))
         i += 1
+    return keyed
+
+
+def score(out: str) -> str:
+    keyed = answered(out)
     per_pair, by_side = tally(keyed)
     lines = [f"{len(keyed)} reviewers answered", "| pair | A | B | tie |", "|---|---:|---:|---:|"]
     lines += [f"| {name} | {c['A']} | {c['B']} | {c['TIE']} |" for name, c in sorted(per_pair.items())]
@@ -147,7 +157,7 @@ def main(argv=None) -> int:
     m.add_argument("out", help="prefix: OUT1/, OUT1.key.json, ...")
     m.add_argument("--reviewers", type=int, default=12)
     m.add_argument("--seed", type=int, default=0)
-    s = sub.add_parser("score", help="count the answers in OUTi.answers.txt")
+    s = sub.add_parser("score", help="count the answers in OUTi.answers.txt, or in a panel record (.json)")
     s.add_argument("out")
     a = ap.parse_args(argv)
     try:

@@ -85,3 +85,14 @@ def test_score_reads_every_reviewer_and_the_cli_says_what_is_wrong(tmp_path, cap
     assert "2 reviewers answered" in report and "| p1 | 2 | 0 | 0 |" in report and "| p2 | 2 | 0 | 0 |" in report
     assert panel.main(["make", str(tmp_path / "nope.tsv"), "a", "b", "c"]) == 1
     assert "nope.tsv" in capsys.readouterr().err
+
+
+def test_score_reads_a_panel_record(tmp_path):
+    record = {"what": "a", "reviewers": [
+        {"key": {"case01": {"name": "x", "left": "B"}}, "answers": ["case01 RIGHT low"]},
+        {"key": {"case01": {"name": "x", "left": "A"}}, "answers": ["case01 RIGHT low"]}]}
+    path = tmp_path / "panel.json"
+    path.write_text(json.dumps(record))
+    report = panel.score(str(path))
+    assert "2 reviewers answered" in report and "| x | 1 | 1 | 0 |" in report
+    assert "A left: A 0, B 1" in report and "A right: A 1, B 0" in report
