@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from brushwork import engine, images, terms
+from brushwork import repaint as brushwork_repaint
 
 LAYER = os.environ.get("NN_LAYER", "block3_3")
 BLEND = float(os.environ.get("NN_BLEND", "0"))
@@ -42,15 +43,10 @@ plain = engine.initial_image
 def repaint(net, content, style, stride):
     fc, fs = net(content, (LAYER,))[LAYER], net(style, (LAYER,))[LAYER]
     (gh, gw), (sh, sw) = fc.shape[-2:], fs.shape[-2:]
-    c, s = F.normalize(fc.flatten(2)[0], dim=0), F.normalize(fs.flatten(2)[0], dim=0)
-    nearest = (c.t() @ s).argmax(1)
     k, pad = K * stride, (K * stride - stride) // 2
     painting = F.interpolate(style, size=(sh * stride, sw * stride), mode="bilinear", align_corners=False)
-    chosen = F.unfold(painting, k, padding=pad, stride=stride)[..., nearest]
-    window = torch.ones(k, k)
-    if HANN:  # overlapping patches cross-fade instead of meeting at a hard edge
-        w1 = torch.hann_window(k + 2, periodic=False)[1:-1]
-        window = w1[:, None] * w1[None, :]
+    chosen = F.unfold(painting, k, padding=pad, stride=stride)[..., brushwork_repaint.nearest(fc, fs)]
+    window = brushwork_repaint.hann(k) if HANN else torch.ones(k, k)  # Hann: patches cross-fade, no block edges
     window = window.reshape(1, k * k).repeat(painting.shape[1], 1).reshape(1, -1, 1)
     size = (gh * stride, gw * stride)
     out = F.fold(chosen * window, size, k, padding=pad, stride=stride) / \
@@ -71,8 +67,8 @@ def guided(guide, src, r, eps):
     return box(a, r) * g + box(b, r)
 
 
-def initial_image(s, content, generator, styles=()):
-    start = plain(s, content, generator, styles)
+def initial_image(s, content, generator, styles=(), job=None, blend=None):
+    start = plain(s, content, generator, styles, job, blend)
     if not styles:
         return start
     net = engine.cached_backbone(s.backbone, s.weights, s.pooling, str(content.device))

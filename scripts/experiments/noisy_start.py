@@ -25,8 +25,8 @@ BASE = os.environ.get("NZ_BASE", "default")
 plain = engine.initial_image
 
 
-def initial_image(s, content, generator, styles=()):
-    start = plain(s, content, generator, styles) if BASE == "default" else content.clone()
+def initial_image(s, content, generator, styles=(), job=None, blend=None):
+    start = plain(s, content, generator, styles, job, blend) if BASE == "default" else content.clone()
     noise = torch.rand(content.shape, generator=generator)
     if SIGMA:
         blurred = images.gauss_blur(noise - 0.5, SIGMA)
